@@ -1,0 +1,20 @@
+# rtc_add_tool(NAME) builds tools/NAME/*.cpp into the executable NAME and installs it.
+function(rtc_add_tool name)
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${name}/*.cpp)
+  add_executable(${name} ${sources})
+  target_compile_options(${name} PRIVATE ${RTC_WARNINGS})
+  target_link_libraries(${name} PRIVATE rtc_app rtc_net rtc_proto)
+  install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endfunction()
+
+# rtc_add_library(NAME DIRS...) builds every .cpp under common/DIR for each DIR into NAME.
+function(rtc_add_library name)
+  set(sources)
+  foreach(dir ${ARGN})
+    file(GLOB dir_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.cpp)
+    list(APPEND sources ${dir_sources})
+  endforeach()
+  add_library(${name} STATIC ${sources})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/common)
+  target_compile_options(${name} PRIVATE ${RTC_WARNINGS})
+endfunction()
