@@ -2,6 +2,8 @@
 function(rtc_add_tool name)
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${name}/*.cpp)
   add_executable(${name} ${sources})
+  # <build>/tools/<name>/<name>, so scripts find every tool the same way.
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/${name})
   target_compile_options(${name} PRIVATE ${RTC_WARNINGS})
   target_link_libraries(${name} PRIVATE rtc_app rtc_net rtc_proto)
   install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
