@@ -1,27 +1,23 @@
 #include "service.hpp"
 
 #include "app/exit_codes.hpp"
+#include "net/signals.hpp"
+#include "tls/context.hpp"
+#include "tls/credentials.hpp"
 
 #include <asio/post.hpp>
-#include <asio/signal_set.hpp>
 
+#include <chrono>
 #include <csignal>
 
 namespace rtc::stun_tool {
 
-StunService::StunService(const app::CommonOptions& common, const StunOptions& options,
-                         app::Logger& log)
-    : common_(common), options_(options), log_(log), plan_(plan_udp(common, options)),
-      metrics_(registry_), pool_(common.threads) {
-    registry_.add_process_metrics();
-}
-
-StunService::~StunService() = default;
-
 namespace {
+
 // Port 0 asks the kernel for a port; RFC 5780 also needs port + 1 free. A probe socket learns a
-// free port, then the four sockets are bound; a few tries cover a port + 1 that is taken.
+// free port, then the four addresses are tried together; a few tries cover a taken port + 1.
 constexpr int kPortTries = 20;
+constexpr std::chrono::milliseconds kStopGrace{2000};
 
 bool all_bindable(asio::io_context& io, const std::array<util::Endpoint, 4>& addresses) {
     std::vector<std::shared_ptr<net::UdpBatchSocket>> held; // held open until all are tried
@@ -33,13 +29,60 @@ bool all_bindable(asio::io_context& io, const std::array<util::Endpoint, 4>& add
     }
     return true;
 }
+
+std::string url_of(std::string_view scheme, const util::Endpoint& e) {
+    return std::string(scheme) + "://" + e.to_string();
+}
+
 } // namespace
+
+StunService::StunService(const app::CommonOptions& common, const StunOptions& options,
+                         app::Logger& log)
+    : common_(common), options_(options), log_(log), plan_(plan_udp(common, options)),
+      metrics_(registry_), pool_(common.threads) {
+    registry_.add_process_metrics();
+}
+
+StunService::~StunService() = default;
+
+void StunService::load_tls() {
+    bool needed = false;
+    for (const auto& url : common_.listen)
+        needed |= url.scheme == app::Scheme::Tls;
+    if (!needed)
+        return;
+    std::shared_ptr<const tls::Credentials> credentials;
+    try {
+        if (common_.cert_auto()) {
+            credentials = tls::Credentials::self_signed(std::chrono::system_clock::now());
+            log_.warn("using a self-signed certificate (--cert auto): for local testing only",
+                      {{"sha256", credentials->fingerprint_sha256()}});
+        } else {
+            credentials = tls::Credentials::load_pem_files(common_.cert, common_.key);
+        }
+        tls_ = std::make_shared<tls::ReloadableContext>(credentials, tls::ServerOptions{});
+    } catch (const std::runtime_error& e) {
+        throw app::ToolError(std::string("--cert: ") + e.what(),
+                             "check that --cert and --key name a PEM chain and its key");
+    }
+}
+
+void StunService::reload_tls() {
+    if (!tls_ || common_.cert_auto()) {
+        log_.info("reload", {{"what", "nothing to reload"}});
+        return;
+    }
+    try {
+        tls_->reload(tls::Credentials::load_pem_files(common_.cert, common_.key));
+        log_.info("reloaded certificate", {{"cert", common_.cert}});
+    } catch (const std::exception& e) {
+        log_.error("certificate reload failed, keeping the old one", {{"error", e.what()}});
+    }
+}
 
 void StunService::bind_udp() {
     auto config = binding_config(options_);
-    auto limit = rate_limit_config(options_);
     std::optional<std::array<util::Endpoint, 4>> group;
-
     if (plan_.rfc5780_primary) {
         for (int attempt = 0; !group; ++attempt) {
             uint16_t port = plan_.rfc5780_primary->port;
@@ -59,47 +102,84 @@ void StunService::bind_udp() {
         throw app::ConfigError("--alt-address: " + *problem);
     server_ = std::make_unique<stun::BindingServer>(config);
 
+    auto limit = rate_limit_config(options_);
     // Thread 0 binds first so that port 0 resolves once; the other threads join its ports.
     std::vector<util::Endpoint> plain = plan_.plain;
-    for (std::size_t t = 0; t < pool_.size(); ++t) {
+    for (std::size_t t = 0; t < workers_.size(); ++t) {
+        auto& w = workers_[t];
+        w.responder = std::make_unique<Responder>(*server_, metrics_, limit);
         auto& io = pool_.context(t);
         if (group)
-            udp_workers_.push_back(std::make_unique<UdpWorker>(
-                io, std::vector<util::Endpoint>(group->begin(), group->end()), true, *server_,
-                metrics_, limit));
+            w.udp.push_back(std::make_unique<UdpWorker>(
+                io, std::vector<util::Endpoint>(group->begin(), group->end()), true, *w.responder));
         if (!plain.empty()) {
-            udp_workers_.push_back(
-                std::make_unique<UdpWorker>(io, plain, false, *server_, metrics_, limit));
+            w.udp.push_back(std::make_unique<UdpWorker>(io, plain, false, *w.responder));
             if (t == 0)
-                plain = udp_workers_.back()->local_endpoints();
+                plain = w.udp.back()->local_endpoints();
         }
     }
-    std::vector<util::Endpoint> bound;
     if (group)
-        bound.assign(group->begin(), group->end());
-    bound.insert(bound.end(), plain.begin(), plain.end());
-    for (const auto& e : bound) {
-        auto url = "udp://" + e.to_string();
-        log_.info("listening", {{"url", url}});
+        for (const auto& e : *group)
+            log_.info("listening", {{"url", url_of("udp", e)}});
+    for (const auto& e : plain)
+        log_.info("listening", {{"url", url_of("udp", e)}});
+}
+
+void StunService::bind_streams() {
+    std::vector<StreamListen> listens;
+    for (const auto& url : common_.listen) {
+        if (url.scheme != app::Scheme::Tcp && url.scheme != app::Scheme::Tls)
+            continue;
+        for (const auto& e : url.endpoints())
+            listens.push_back({e, url.scheme == app::Scheme::Tls});
     }
+    if (listens.empty())
+        return;
+    for (std::size_t t = 0; t < workers_.size(); ++t) {
+        auto& w = workers_[t];
+        w.stream = std::make_unique<StreamWorker>(pool_.context(t), listens, *w.responder, tls_);
+        if (t == 0)
+            listens = w.stream->local_endpoints();
+    }
+    for (const auto& l : listens)
+        log_.info("listening", {{"url", url_of(l.tls ? "tls" : "tcp", l.endpoint)}});
+}
+
+void StunService::start_metrics() {
+    if (!common_.metrics)
+        return;
+    try {
+        metrics_endpoint_ = net::MetricsEndpoint::start(pool_.context(0), *common_.metrics,
+                                                        [this] { return registry_.render(); });
+    } catch (const std::system_error& e) {
+        throw app::ToolError("cannot serve metrics on " + url_of("http", *common_.metrics) + ": " +
+                                 e.code().message(),
+                             "choose another --metrics address");
+    }
+    log_.info("metrics", {{"url", url_of("http", metrics_endpoint_->local_endpoint()) + "/metrics"}});
 }
 
 int StunService::run() {
+    for (const auto& url : common_.listen)
+        if (url.scheme == app::Scheme::Dtls)
+            throw app::ConfigError("--listen: " + url.to_string() + ": STUN over DTLS is not served yet",
+                                   "use udp://, tcp:// or tls://");
+    load_tls();
+    workers_.resize(pool_.size());
     bind_udp();
-    asio::signal_set signals(pool_.context(0), SIGINT, SIGTERM);
-    signals.async_wait([this](const std::error_code& ec, int signal) {
-        if (ec)
-            return;
-        log_.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
-        stop();
-    });
-    asio::signal_set reload(pool_.context(0), SIGHUP);
-    reload.async_wait([this](const std::error_code& ec, int) {
-        if (!ec)
-            log_.info("reload", {{"what", "nothing to reload without TLS listeners"}});
-    });
-    for (auto& w : udp_workers_)
-        w->start();
+    bind_streams();
+    start_metrics();
+
+    net::SignalHandler signals(
+        pool_.context(0),
+        [this](int signal) {
+            log_.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+            stop();
+        },
+        [this] { reload_tls(); });
+    for (auto& w : workers_)
+        for (auto& u : w.udp)
+            u->start();
     pool_.start();
     pool_.join();
     log_.info("stopped");
@@ -107,13 +187,20 @@ int StunService::run() {
 }
 
 void StunService::stop() {
-    // Each worker thread flushes and closes its own sockets, then stops its own context.
-    std::size_t per_thread = udp_workers_.size() / pool_.size();
-    for (std::size_t t = 0; t < pool_.size(); ++t) {
-        asio::post(pool_.context(t), [this, t, per_thread] {
-            for (std::size_t i = 0; i < per_thread; ++i)
-                udp_workers_[t * per_thread + i]->close();
-            pool_.context(t).stop();
+    if (metrics_endpoint_)
+        metrics_endpoint_->stop();
+    // Each thread flushes and closes its own sockets, lets TCP/TLS connections finish within a
+    // bound, then stops its own event loop.
+    for (std::size_t t = 0; t < workers_.size(); ++t) {
+        asio::post(pool_.context(t), [this, t] {
+            auto& w = workers_[t];
+            for (auto& u : w.udp)
+                u->close();
+            auto& io = pool_.context(t);
+            if (w.stream)
+                w.stream->stop(kStopGrace, [&io] { io.stop(); });
+            else
+                io.stop();
         });
     }
 }

@@ -6,18 +6,11 @@
 
 namespace rtc::stun_tool {
 
-namespace {
-constexpr std::size_t kMaxDatagram = 2048;
-// A response is at most 2.5 times its request (binding_server.hpp); leave room for that.
-constexpr std::size_t kOutSize = kMaxDatagram * 5 / 2 + 64;
-} // namespace
-
 UdpWorker::UdpWorker(asio::io_context& io, const std::vector<util::Endpoint>& endpoints,
-                     bool rfc5780, const stun::BindingServer& server, StunMetrics& metrics,
-                     std::optional<stun::RateLimiterConfig> rate_limit)
-    : server_(server), metrics_(metrics), rfc5780_(rfc5780), out_(kOutSize) {
+                     bool rfc5780, Responder& responder)
+    : responder_(responder), rfc5780_(rfc5780) {
     net::UdpBatchOptions options;
-    options.max_datagram = kMaxDatagram;
+    options.max_datagram = Responder::kMaxRequest;
     options.send_queue = 512;
     options.receive_buffer = 4 << 20;
     options.send_buffer = 4 << 20;
@@ -32,8 +25,6 @@ UdpWorker::UdpWorker(asio::io_context& io, const std::vector<util::Endpoint>& en
                                      : "check the --listen and --alt-address values");
         sockets_.push_back(std::move(socket));
     }
-    if (rate_limit)
-        limiter_.emplace(*rate_limit);
 }
 
 std::vector<util::Endpoint> UdpWorker::local_endpoints() const {
@@ -45,10 +36,10 @@ std::vector<util::Endpoint> UdpWorker::local_endpoints() const {
 
 void UdpWorker::start() {
     for (std::size_t i = 0; i < sockets_.size(); ++i)
-        sockets_[i]->start([this, i](net::UdpBatchSocket&,
-                                     std::span<const net::ReceivedDatagram> batch) {
-            on_batch(i, batch);
-        });
+        sockets_[i]->start(
+            [this, i](net::UdpBatchSocket&, std::span<const net::ReceivedDatagram> batch) {
+                on_batch(i, batch);
+            });
 }
 
 void UdpWorker::close() {
@@ -66,28 +57,19 @@ void UdpWorker::on_batch(std::size_t index, std::span<const net::ReceivedDatagra
     request.local_index = rfc5780_ ? static_cast<uint8_t>(index) : 0;
     request.transport = stun::Transport::Udp;
     for (const auto& datagram : batch) {
-        metrics_.request(stun::Transport::Udp);
         if (datagram.truncated) {
-            metrics_.drop(ShellDrop::Truncated);
+            responder_.metrics().request(stun::Transport::Udp);
+            responder_.metrics().drop(ShellDrop::Truncated);
             continue;
         }
         request.bytes = datagram.data;
         request.source = datagram.source;
-        auto outcome = server_.handle(request, out_);
-        if (outcome.size == 0) {
-            metrics_.outcome(stun::Transport::Udp, outcome);
+        auto answer = responder_.answer(request, now);
+        if (!answer)
             continue;
-        }
-        // Only what would be sent is charged, so garbage cannot drain a source's allowance.
-        if (limiter_ && !limiter_->allow(datagram.source.address, now)) {
-            metrics_.drop(ShellDrop::RateLimited);
-            continue;
-        }
-        auto& from = rfc5780_ ? *sockets_[outcome.send_from] : socket;
-        if (from.send(std::span<const uint8_t>(out_.data(), outcome.size), outcome.destination))
-            metrics_.outcome(stun::Transport::Udp, outcome);
-        else
-            metrics_.drop(ShellDrop::SendFailed);
+        auto& from = rfc5780_ ? *sockets_[answer->send_from] : socket;
+        if (!from.send(answer->bytes, answer->destination))
+            responder_.metrics().drop(ShellDrop::SendFailed);
     }
 }
 

@@ -131,10 +131,14 @@ def start_coturn(listen, alt_address=None):
     return StunServer(process, COTURN, urls)
 
 
-def start_stun(listen=("udp://127.0.0.1:0",), alt_address=None, extra=(), metrics=False, impl=None):
+def start_stun(listen=("udp://127.0.0.1:0",), alt_address=None, extra=(), metrics=False, impl=None,
+               cert_auto=False):
     """The server under test with the given listeners. With alt_address (RFC 5780 mode) the one
-    UDP listener gets an explicit free port P so that P+1 on both addresses is free too."""
+    UDP listener gets an explicit free port P so that P+1 on both addresses is free too.
+    cert_auto passes `--cert auto` (coturn gets a fresh self-signed certificate instead)."""
     impl = impl or impl_from_env()
+    if cert_auto and impl == RTC_STUN:
+        extra = ["--cert", "auto"] + list(extra)
     if impl == COTURN:
         check(not metrics and not extra, "coturn stand-in takes no rtc-stun flags or metrics")
         return start_coturn(list(listen), alt_address)

@@ -273,7 +273,7 @@ TEST_CASE("stun/attributes: RFC 8656 and RFC 6062 TURN attributes") {
     check_rejects<DontFragment>(hex("00"));
     round_trip(hex("0102030405060708"), ReservationToken{0x0102030405060708ull});
     check_rejects<ReservationToken>(hex("01020304"));
-    round_trip(concat(hex("02000440"), "Address Family not Supported"),
+    round_trip(concat(hex("02000428"), "Address Family not Supported"),
                AddressErrorCode{kFamilyIpv6, 440, "Address Family not Supported"});
     check_rejects<AddressErrorCode>(hex("02000740"));
     check_rejects<AddressErrorCode>(hex("020004"));

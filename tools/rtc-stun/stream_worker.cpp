@@ -1,0 +1,96 @@
+#include "stream_worker.hpp"
+
+#include "app/exit_codes.hpp"
+#include "stun/framing.hpp"
+
+#include <memory>
+
+namespace rtc::stun_tool {
+
+namespace {
+
+class StunStreamHandler : public net::StreamHandler {
+public:
+    StunStreamHandler(net::StreamConnection& connection, Responder& responder)
+        : connection_(connection), responder_(responder),
+          transport_(connection.is_tls() ? stun::Transport::Tls : stun::Transport::Tcp) {}
+
+    std::size_t on_data(std::span<const uint8_t> data) override {
+        auto length = stun::stream_frame_length(data, Responder::kMaxRequest);
+        if (!length)
+            return 0; // wait for a whole header
+        // Not STUN (ChannelData has no place on a STUN server), or too long: the stream cannot
+        // be resynchronised, so it is closed (RFC 8489 §6.2.2 leaves framing errors fatal).
+        if (*length == stun::kInvalidFrame || stun::is_channel_data(data)) {
+            responder_.metrics().request(transport_);
+            responder_.metrics().drop(ShellDrop::StreamFraming);
+            connection_.close();
+            return data.size();
+        }
+        if (*length > data.size())
+            return 0;
+        stun::BindingRequest request;
+        request.bytes = data.first(*length);
+        request.source = connection_.remote();
+        request.local = connection_.local();
+        request.transport = transport_;
+        if (auto answer = responder_.answer(request, std::chrono::steady_clock::now()))
+            connection_.write(answer->bytes);
+        return *length;
+    }
+
+private:
+    net::StreamConnection& connection_;
+    Responder& responder_;
+    stun::Transport transport_;
+};
+
+} // namespace
+
+StreamWorker::StreamWorker(asio::io_context& io, const std::vector<StreamListen>& listens,
+                           Responder& responder, std::shared_ptr<tls::ReloadableContext> tls)
+    : responder_(responder) {
+    for (const auto& listen : listens) {
+        net::StreamServerOptions options;
+        options.reuse_port = true;
+        options.idle_timeout = std::chrono::seconds(60);
+        options.max_buffered_bytes = 64 * 1024;
+        if (listen.tls)
+            options.tls = tls;
+        auto factory = [this](net::StreamConnection& c) -> std::unique_ptr<net::StreamHandler> {
+            return std::make_unique<StunStreamHandler>(c, responder_);
+        };
+        try {
+            servers_.push_back(net::StreamServer::start(io, listen.endpoint, factory, options));
+        } catch (const std::system_error& e) {
+            auto url = std::string(listen.tls ? "tls://" : "tcp://") + listen.endpoint.to_string();
+            throw app::ToolError("cannot listen on " + url + ": " + e.code().message(),
+                                 e.code() == std::errc::address_in_use
+                                     ? "is another STUN or TURN server running?"
+                                     : "check the --listen values");
+        }
+        tls_.push_back(listen.tls);
+    }
+}
+
+std::vector<StreamListen> StreamWorker::local_endpoints() const {
+    std::vector<StreamListen> out;
+    for (std::size_t i = 0; i < servers_.size(); ++i)
+        out.push_back({servers_[i]->local_endpoint(), tls_[i]});
+    return out;
+}
+
+void StreamWorker::stop(std::chrono::milliseconds grace, std::function<void()> done) {
+    if (servers_.empty()) {
+        done();
+        return;
+    }
+    auto remaining = std::make_shared<std::size_t>(servers_.size());
+    for (auto& server : servers_)
+        server->stop(grace, [remaining, done] {
+            if (--*remaining == 0)
+                done();
+        });
+}
+
+} // namespace rtc::stun_tool

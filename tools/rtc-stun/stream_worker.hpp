@@ -1,0 +1,44 @@
+#pragma once
+// One worker thread's TCP and TLS side of rtc-stun: an SO_REUSEPORT acceptor per address, and
+// per connection a handler that cuts the byte stream into STUN messages (RFC 8489 §6.2.2) and
+// answers each through the thread's Responder.
+#include "responder.hpp"
+
+#include "net/stream_server.hpp"
+
+#include <asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace rtc::tls {
+class ReloadableContext;
+}
+
+namespace rtc::stun_tool {
+
+struct StreamListen {
+    util::Endpoint endpoint;
+    bool tls = false;
+};
+
+class StreamWorker {
+public:
+    // Throws app::ToolError naming the address that cannot be bound.
+    StreamWorker(asio::io_context& io, const std::vector<StreamListen>& listens,
+                 Responder& responder, std::shared_ptr<tls::ReloadableContext> tls);
+
+    // The bound addresses (port 0 resolved), in the order given.
+    std::vector<StreamListen> local_endpoints() const;
+    // Stops accepting and closes connections within `grace`; call on the worker's thread.
+    void stop(std::chrono::milliseconds grace, std::function<void()> done);
+
+private:
+    Responder& responder_;
+    std::vector<std::shared_ptr<net::StreamServer>> servers_;
+    std::vector<bool> tls_;
+};
+
+} // namespace rtc::stun_tool
