@@ -35,9 +35,9 @@ bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-std::string joined(const std::vector<std::string> &items, std::string_view sep) {
+std::string joined(const std::vector<std::string>& items, std::string_view sep) {
     std::string out;
-    for (const auto &item : items)
+    for (const auto& item : items)
         out += (out.empty() ? "" : std::string(sep)) + item;
     return out;
 }
@@ -48,13 +48,34 @@ unsigned default_threads() {
 }
 
 // The options of app and of its unnamed option groups, in declaration order.
-void configurable_options(const CLI::App &app, std::vector<const CLI::Option *> &out) {
-    for (const CLI::Option *opt : app.get_options())
+void configurable_options(const CLI::App& app, std::vector<const CLI::Option*>& out) {
+    for (const CLI::Option* opt : app.get_options())
         if (opt->get_configurable())
             out.push_back(opt);
-    for (const CLI::App *sub : app.get_subcommands({}))
+    for (const CLI::App* sub : app.get_subcommands({}))
         if (sub->get_name().empty())
             configurable_options(*sub, out);
+}
+
+// Whether a default value passes the option's own checks: a default such as 0 for "automatic"
+// may be one the user cannot write, and then --print-config must not write it either.
+bool default_passes_checks(const CLI::Option* opt, const std::vector<std::string>& values) {
+    // CLI11 2.1 has no const access to the validators; calling them changes nothing.
+    auto* mutable_opt = const_cast<CLI::Option*>(opt);
+    for (int i = 0; i < 64; ++i) {
+        CLI::Validator* validator = nullptr;
+        try {
+            validator = mutable_opt->get_validator(i);
+        } catch (const CLI::OptionNotFound&) {
+            break;
+        }
+        if (!validator->get_active())
+            continue;
+        for (std::string value : values)
+            if (!(*validator)(value).empty())
+                return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -74,12 +95,12 @@ ToolCli::ToolCli(std::string tool_name, std::string description)
     app_.set_version_flag("-V,--version", tool_name_ + " " + std::string(toolkit_version()),
                           "Print the version and exit");
     std::vector<std::string> shells = {"complete-bash", "complete-zsh", "complete-fish"};
-    auto *generate =
+    auto* generate =
         app_.add_option("--generate", generate_, "Print a shell completion script and exit")
             ->type_name("SHELL")
             ->configurable(false)
             ->check(validate::one_of(shells))
-            ->each([](const std::string &value) {
+            ->each([](const std::string& value) {
                 if (auto shell = parse_generate_target(value))
                     throw GenerateRequest{*shell};
             });
@@ -88,15 +109,20 @@ ToolCli::ToolCli(std::string tool_name, std::string description)
 
 ToolCli::~ToolCli() = default;
 
-CLI::Option *ToolCli::add_listen(ListenSpec spec) {
-    for (const auto &text : spec.defaults) {
+CLI::Option* ToolCli::add_listen(ListenSpec spec) {
+    bool default_served = false;
+    for (const auto& s : spec.schemes)
+        default_served = default_served || s.scheme == spec.default_scheme;
+    if (!default_served)
+        throw std::invalid_argument("ListenSpec: the default scheme is not in its schemes");
+    for (const auto& text : spec.defaults) {
         std::string why;
         if (!parse_listen_url(text, spec, &why))
             throw std::invalid_argument("bad default listener " + why);
     }
     listen_spec_ = std::move(spec);
     std::vector<std::string> forms;
-    for (const auto &s : listen_spec_.schemes)
+    for (const auto& s : listen_spec_.schemes)
         forms.push_back(std::string(scheme_name(s.scheme)) + "://HOST:PORT");
     std::string description = "Serve on " + joined(forms, ", ") +
                               "; HOST is an IPv4 address, [IPv6] or * for all; repeatable";
@@ -110,20 +136,20 @@ CLI::Option *ToolCli::add_listen(ListenSpec spec) {
 
 void ToolCli::add_tls() {
     tls_ = true;
-    auto *cert =
+    auto* cert =
         app_.add_option("--cert", cert_,
                         "PEM certificate chain for TLS, DTLS and HTTPS, reloaded on SIGHUP; "
                         "\"auto\" makes a self-signed one for testing")
             ->type_name("FILE|auto")
             ->check(CLI::Validator(
-                [](std::string &value) {
+                [](std::string& value) {
                     std::string why;
                     if (value == "auto" || check_readable_file(value, &why))
                         return std::string();
                     return why;
                 },
                 ""));
-    auto *key = app_.add_option("--key", key_, "PEM private key of --cert")
+    auto* key = app_.add_option("--key", key_, "PEM private key of --cert")
                     ->type_name("FILE")
                     ->check(validate::readable_file());
     hints_.choices[cert] = {"auto"};
@@ -131,7 +157,7 @@ void ToolCli::add_tls() {
     hints_.files.insert(key);
 }
 
-CLI::Option *ToolCli::add_external_ip() {
+CLI::Option* ToolCli::add_external_ip() {
     return app_
         .add_option("--external-ip", external_ips_,
                     "Address to advertise behind 1:1 NAT, PUBLIC or PUBLIC/PRIVATE; "
@@ -142,14 +168,14 @@ CLI::Option *ToolCli::add_external_ip() {
         ->default_str("");
 }
 
-CLI::Option *ToolCli::add_port_range(PortRange default_range) {
+CLI::Option* ToolCli::add_port_range(PortRange default_range) {
     port_range_ = default_range.to_string();
     return app_.add_option("--port-range", port_range_, "Relay or media ports")
         ->type_name("MIN-MAX")
         ->check(validate::port_range());
 }
 
-CLI::Option *ToolCli::add_config() {
+CLI::Option* ToolCli::add_config() {
     config_option_ = app_.set_config("--config", "",
                                      "Read options from FILE (TOML, keys are long flag names); "
                                      "the command line wins");
@@ -164,17 +190,17 @@ CLI::Option *ToolCli::add_config() {
 void ToolCli::add_logging() {
     std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
     std::vector<std::string> formats = {"text", "json"};
-    auto *level = app_.add_option("--log-level", log_level_, "Log threshold; logs go to stderr")
+    auto* level = app_.add_option("--log-level", log_level_, "Log threshold; logs go to stderr")
                       ->type_name("LEVEL")
                       ->check(validate::one_of(levels));
-    auto *format = app_.add_option("--log-format", log_format_, "Log line format")
+    auto* format = app_.add_option("--log-format", log_format_, "Log line format")
                        ->type_name("FORMAT")
                        ->check(validate::one_of(formats));
     hints_.choices[level] = levels;
     hints_.choices[format] = formats;
 }
 
-CLI::Option *ToolCli::add_metrics() {
+CLI::Option* ToolCli::add_metrics() {
     return app_
         .add_option("--metrics", metrics_,
                     "Serve Prometheus metrics at http://HOST:PORT/metrics and liveness at "
@@ -183,7 +209,7 @@ CLI::Option *ToolCli::add_metrics() {
         ->check(validate::endpoint());
 }
 
-CLI::Option *ToolCli::add_threads() {
+CLI::Option* ToolCli::add_threads() {
     threads_ = std::to_string(default_threads());
     return app_.add_option("--threads", threads_, "Worker threads (default: the number of cores)")
         ->type_name("N")
@@ -197,61 +223,61 @@ void ToolCli::add_server_options() {
     add_threads();
 }
 
-CLI::Option *ToolCli::choices(CLI::Option *option, std::vector<std::string> values) {
+CLI::Option* ToolCli::choices(CLI::Option* option, std::vector<std::string> values) {
     option->check(validate::one_of(values));
     hints_.choices[option] = std::move(values);
     return option;
 }
 
-CLI::Option *ToolCli::file_value(CLI::Option *option) {
+CLI::Option* ToolCli::file_value(CLI::Option* option) {
     hints_.files.insert(option);
     return option;
 }
 
-void ToolCli::add_check(std::function<void(const CommonOptions &)> check) {
+void ToolCli::add_check(std::function<void(const CommonOptions&)> check) {
     checks_.push_back(std::move(check));
 }
 
-std::optional<int> ToolCli::parse(int argc, const char *const *argv) {
+std::optional<int> ToolCli::parse(int argc, const char* const* argv) {
     std::vector<std::string> args;
     for (int i = 1; i < argc; ++i)
         args.emplace_back(argv[i]);
     return parse(args, std::cout, std::cerr);
 }
 
-std::optional<int> ToolCli::parse(const std::vector<std::string> &args, std::ostream &out,
-                                  std::ostream &err) {
+std::optional<int> ToolCli::parse(const std::vector<std::string>& args, std::ostream& out,
+                                  std::ostream& err) {
     const std::string help_hint = "see " + tool_name_ + " --help";
     args_ = args;
     try {
         app_.parse(std::vector<std::string>(args.rbegin(), args.rend())); // CLI11 wants reversed
         std::vector<std::string> extras = app_.remaining(true);
         if (!extras.empty()) {
-            const std::string &first = extras.front();
+            const std::string& first = extras.front();
             if (starts_with(first, "-") && first.size() > 1)
                 throw ConfigError(first.substr(0, std::min<std::size_t>(first.find('='), 80)) +
                                   ": unknown option");
             throw ConfigError(quote_value(first) + ": unexpected argument");
         }
         finish();
-    } catch (const GenerateRequest &request) {
+    } catch (const GenerateRequest& request) {
         out << completion(request.shell) << std::flush;
         return kExitOk;
-    } catch (const CLI::CallForHelp &) {
+    } catch (const CLI::CallForHelp&) {
         out << app_.help() << std::flush;
         return kExitOk;
-    } catch (const CLI::CallForAllHelp &) {
+    } catch (const CLI::CallForAllHelp&) {
         out << app_.help("", CLI::AppFormatMode::All) << std::flush;
         return kExitOk;
-    } catch (const CLI::CallForVersion &e) {
+    } catch (const CLI::CallForVersion& e) {
         out << e.what() << '\n' << std::flush;
         return kExitOk;
-    } catch (const CLI::Error &e) {
+    } catch (const CLI::Error& e) {
         if (e.get_exit_code() == 0)
             return kExitOk;
         err << error_line(tool_name_, usage_message(e), help_hint) << '\n' << std::flush;
         return kExitUsage;
-    } catch (const ConfigError &e) {
+    } catch (const ConfigError& e) {
         err << error_line(tool_name_, e.what(), e.hint().empty() ? help_hint : e.hint()) << '\n'
             << std::flush;
         return kExitUsage;
@@ -270,7 +296,7 @@ std::string ToolCli::config_file() const {
 }
 
 // Rewrites CLI11's messages into "--flag: what is wrong" form.
-std::string ToolCli::usage_message(const CLI::Error &e) const {
+std::string ToolCli::usage_message(const CLI::Error& e) const {
     const std::string msg = e.what();
     const std::string type = e.get_name();
     const std::string file = config_file();
@@ -307,7 +333,7 @@ std::string ToolCli::usage_message(const CLI::Error &e) const {
         // Say when the bad value came from the config file rather than the command line.
         std::string flag = msg.substr(0, msg.find(": "));
         bool on_command_line = false;
-        for (const auto &arg : args_)
+        for (const auto& arg : args_)
             if (arg == flag || starts_with(arg, flag + "="))
                 on_command_line = true;
         if (!on_command_line && starts_with(flag, "--"))
@@ -319,13 +345,13 @@ std::string ToolCli::usage_message(const CLI::Error &e) const {
 void ToolCli::finish() {
     CommonOptions o;
     if (listen_option_) {
-        const auto &texts = listen_.empty() ? listen_spec_.defaults : listen_;
-        for (const auto &text : texts) {
+        const auto& texts = listen_.empty() ? listen_spec_.defaults : listen_;
+        for (const auto& text : texts) {
             std::string why;
             auto url = parse_listen_url(text, listen_spec_, &why);
             if (!url)
                 throw ConfigError("--listen: " + why);
-            for (const auto &other : o.listen)
+            for (const auto& other : o.listen)
                 if (other == *url)
                     throw ConfigError("--listen: " + url->to_string() + " is given twice");
             o.listen.push_back(*url);
@@ -342,16 +368,16 @@ void ToolCli::finish() {
         if (!o.cert.empty() && !o.cert_auto() && o.key.empty())
             throw ConfigError("--cert: needs --key FILE", "give the certificate's private key");
     }
-    for (const auto &url : o.listen)
+    for (const auto& url : o.listen)
         if (is_secure(url.scheme) && o.cert.empty())
             throw ConfigError("--listen: " + url.to_string() + " needs a certificate",
                               "give --cert FILE --key FILE, or --cert auto for testing");
-    for (const auto &text : external_ips_) {
+    for (const auto& text : external_ips_) {
         std::string why;
         auto ip = parse_external_ip(text, &why);
         if (!ip)
             throw ConfigError("--external-ip: " + why);
-        for (const auto &other : o.external_ips)
+        for (const auto& other : o.external_ips)
             if (other.public_ip.family() == ip->public_ip.family())
                 throw ConfigError("--external-ip: two addresses for IPv" +
                                   std::to_string(static_cast<int>(ip->public_ip.family())));
@@ -384,23 +410,24 @@ void ToolCli::finish() {
         o.threads = static_cast<unsigned>(*n);
     }
     options_ = std::move(o);
-    for (const auto &check : checks_)
+    for (const auto& check : checks_)
         check(options_);
 }
 
 std::string ToolCli::effective_config() const {
-    std::vector<const CLI::Option *> opts;
+    std::vector<const CLI::Option*> opts;
     configurable_options(app_, opts);
     std::string out;
-    for (const CLI::Option *opt : opts) {
+    for (const CLI::Option* opt : opts) {
         std::vector<std::string> values;
-        bool has_value = true;
+        bool is_default = false;
         if (opt == listen_option_) {
-            for (const auto &url : options_.listen)
+            for (const auto& url : options_.listen)
                 values.push_back(url.to_string());
         } else if (opt->count() > 0) {
             values = opt->reduced_results();
         } else if (std::string def = opt->get_default_str(); !def.empty()) {
+            is_default = true;
             // CLI11 shows a vector default as "[a,b]".
             if (opt->get_expected_max() > 1 && def.size() >= 2 && def.front() == '[' &&
                 def.back() == ']')
@@ -409,15 +436,14 @@ std::string ToolCli::effective_config() const {
                 values = {def};
         } else if (opt->get_expected_max() == 0) {
             values = {"false"}; // a flag not given
-        } else {
-            has_value = false; // unset, no default: leave it out
         }
-        if (!has_value || values.empty())
-            continue;
-        out += opt->get_single_name();
-        out += '=';
-        out += CLI::detail::ini_join(values);
-        out += '\n';
+        if (values.empty())
+            continue; // unset, no default: left out
+        std::string line = opt->get_single_name() + "=" + CLI::detail::ini_join(values);
+        if (is_default && !default_passes_checks(opt, values))
+            out += "# " + line + " (built-in default)\n";
+        else
+            out += line + "\n";
     }
     return out;
 }

@@ -67,68 +67,68 @@ public:
     // tool_name is the executable name, "rtc-stun"; it starts every message.
     ToolCli(std::string tool_name, std::string description);
     ~ToolCli();
-    ToolCli(const ToolCli &) = delete; // CLI11 keeps pointers into this object
-    ToolCli &operator=(const ToolCli &) = delete;
+    ToolCli(const ToolCli&) = delete; // CLI11 keeps pointers into this object
+    ToolCli& operator=(const ToolCli&) = delete;
 
-    CLI::App &app() { return app_; }
-    const CLI::App &app() const { return app_; }
-    const std::string &tool_name() const { return tool_name_; }
+    CLI::App& app() { return app_; }
+    const CLI::App& app() const { return app_; }
+    const std::string& tool_name() const { return tool_name_; }
 
     // Shared flags, each opt-in. They return the CLI11 option for further tuning.
-    CLI::Option *add_listen(ListenSpec spec);             // --listen URL (repeatable)
+    CLI::Option* add_listen(ListenSpec spec);             // --listen URL (repeatable)
     void add_tls();                                       // --cert FILE|auto, --key FILE
-    CLI::Option *add_external_ip();                       // --external-ip IP[/PRIVATE]
-    CLI::Option *add_port_range(PortRange default_range); // --port-range MIN-MAX
-    CLI::Option *add_config();                            // --config FILE, --print-config
+    CLI::Option* add_external_ip();                       // --external-ip IP[/PRIVATE]
+    CLI::Option* add_port_range(PortRange default_range); // --port-range MIN-MAX
+    CLI::Option* add_config();                            // --config FILE, --print-config
     void add_logging();                                   // --log-level, --log-format
-    CLI::Option *add_metrics();                           // --metrics HOST:PORT
-    CLI::Option *add_threads();                           // --threads N
+    CLI::Option* add_metrics();                           // --metrics HOST:PORT
+    CLI::Option* add_threads();                           // --threads N
     void add_server_options(); // add_config, add_logging, add_metrics, add_threads
 
     // For a tool's own options: the value must be one of `values` (checked while parsing,
     // offered by the completions), or is a file name (completions offer files).
-    CLI::Option *choices(CLI::Option *option, std::vector<std::string> values);
-    CLI::Option *file_value(CLI::Option *option);
+    CLI::Option* choices(CLI::Option* option, std::vector<std::string> values);
+    CLI::Option* file_value(CLI::Option* option);
     // A whole-configuration check, run after parsing and before --print-config; it reports a
     // problem by throwing ConfigError("--flag: what is wrong", "what to do").
-    void add_check(std::function<void(const CommonOptions &)> check);
+    void add_check(std::function<void(const CommonOptions&)> check);
 
     // Parses, checks everything, and handles --help, --version, --generate and --print-config.
     // Returns nullopt when the tool should go on, else the exit code to return from main:
     // 0 after printing help/version/completions/config to stdout, 2 after printing a one-line
     // usage error to stderr.
-    std::optional<int> parse(int argc, const char *const *argv);
+    std::optional<int> parse(int argc, const char* const* argv);
     // The same with args without the program name, and explicit streams (tests).
-    std::optional<int> parse(const std::vector<std::string> &args, std::ostream &out,
-                             std::ostream &err);
+    std::optional<int> parse(const std::vector<std::string>& args, std::ostream& out,
+                             std::ostream& err);
 
-    const CommonOptions &options() const { return options_; }
+    const CommonOptions& options() const { return options_; }
     // The effective configuration in the --config format (what --print-config prints).
     std::string effective_config() const;
     std::string completion(Shell shell) const;
 
 private:
     void finish();
-    std::string usage_message(const CLI::Error &e) const;
+    std::string usage_message(const CLI::Error& e) const;
     std::string config_file() const;
 
     std::string tool_name_;
     CLI::App app_;
     CompletionHints hints_;
-    std::vector<std::function<void(const CommonOptions &)>> checks_;
+    std::vector<std::function<void(const CommonOptions&)>> checks_;
     std::vector<std::string> args_;
     CommonOptions options_;
 
     // Raw values bound to CLI11, converted into options_ by finish().
     ListenSpec listen_spec_;
-    CLI::Option *listen_option_ = nullptr;
+    CLI::Option* listen_option_ = nullptr;
     std::vector<std::string> listen_;
     bool tls_ = false;
     std::string cert_;
     std::string key_;
     std::vector<std::string> external_ips_;
     std::string port_range_;
-    CLI::Option *config_option_ = nullptr;
+    CLI::Option* config_option_ = nullptr;
     std::string config_;
     bool print_config_ = false;
     std::string log_level_ = "info";

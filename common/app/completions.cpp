@@ -33,7 +33,7 @@ std::string one_line(std::string_view text) {
 }
 
 // The choices in a "{a,b,c}" validator description inside CLI11's type name "TEXT:{a,b,c}".
-std::vector<std::string> choices_from_type_name(const std::string &type_name) {
+std::vector<std::string> choices_from_type_name(const std::string& type_name) {
     auto open = type_name.find(":{");
     if (open == std::string::npos)
         return {};
@@ -54,7 +54,7 @@ std::vector<std::string> choices_from_type_name(const std::string &type_name) {
     return out;
 }
 
-std::string value_name_of(const CLI::Option &opt) {
+std::string value_name_of(const CLI::Option& opt) {
     std::string name = opt.get_type_name();
     auto brace = name.find(":{");
     if (brace != std::string::npos)
@@ -62,16 +62,16 @@ std::string value_name_of(const CLI::Option &opt) {
     return name.empty() ? "VALUE" : name;
 }
 
-void collect(const CLI::App &app, const CompletionHints &hints, Model &model,
-             std::set<std::string> &seen) {
-    for (const CLI::Option *opt : app.get_options()) {
+void collect(const CLI::App& app, const CompletionHints& hints, Model& model,
+             std::set<std::string>& seen) {
+    for (const CLI::Option* opt : app.get_options()) {
         if (opt->get_group().empty() || opt->get_positional())
             continue;
         OptionInfo info;
-        for (const auto &s : opt->get_snames())
+        for (const auto& s : opt->get_snames())
             if (seen.insert("-" + s).second)
                 info.shorts.push_back(s);
-        for (const auto &l : opt->get_lnames())
+        for (const auto& l : opt->get_lnames())
             if (seen.insert("--" + l).second)
                 info.longs.push_back(l);
         if (info.shorts.empty() && info.longs.empty())
@@ -89,14 +89,14 @@ void collect(const CLI::App &app, const CompletionHints &hints, Model &model,
         info.files = hints.files.count(opt) > 0;
         model.options.push_back(std::move(info));
     }
-    for (const CLI::App *sub : app.get_subcommands({})) {
+    for (const CLI::App* sub : app.get_subcommands({})) {
         if (!sub->get_name().empty() && !sub->get_group().empty())
             model.subcommands.emplace_back(sub->get_name(), one_line(sub->get_description()));
         collect(*sub, hints, model, seen);
     }
 }
 
-Model build_model(const CLI::App &app, const CompletionHints &hints) {
+Model build_model(const CLI::App& app, const CompletionHints& hints) {
     Model model;
     model.command = app.get_name();
     std::set<std::string> seen;
@@ -104,7 +104,7 @@ Model build_model(const CLI::App &app, const CompletionHints &hints) {
     return model;
 }
 
-std::string function_name(const std::string &command) {
+std::string function_name(const std::string& command) {
     std::string out = "_";
     for (char c : command)
         out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
@@ -124,23 +124,23 @@ std::string sh_single_quoted(std::string_view text) {
     return out;
 }
 
-std::string joined(const std::vector<std::string> &words) {
+std::string joined(const std::vector<std::string>& words) {
     std::string out;
-    for (const auto &w : words)
+    for (const auto& w : words)
         out += (out.empty() ? "" : " ") + w;
     return out;
 }
 
-std::vector<std::string> all_names(const OptionInfo &o) {
+std::vector<std::string> all_names(const OptionInfo& o) {
     std::vector<std::string> out;
-    for (const auto &l : o.longs)
+    for (const auto& l : o.longs)
         out.push_back("--" + l);
-    for (const auto &s : o.shorts)
+    for (const auto& s : o.shorts)
         out.push_back("-" + s);
     return out;
 }
 
-std::string bash(const Model &m) {
+std::string bash(const Model& m) {
     const std::string fn = function_name(m.command);
     std::string out;
     out += "# bash completion for " + m.command + "\n";
@@ -159,11 +159,11 @@ std::string bash(const Model &m) {
     out += "    fi\n";
     out += "    case \"$prev\" in\n";
     std::vector<std::string> bare_values;
-    for (const auto &o : m.options) {
+    for (const auto& o : m.options) {
         if (!o.takes_value)
             continue;
         std::string names;
-        for (const auto &n : all_names(o))
+        for (const auto& n : all_names(o))
             names += (names.empty() ? "" : "|") + n;
         if (o.choices.empty() && !o.files) {
             bare_values.push_back(names);
@@ -183,7 +183,7 @@ std::string bash(const Model &m) {
     }
     if (!bare_values.empty()) {
         std::string names;
-        for (const auto &n : bare_values)
+        for (const auto& n : bare_values)
             names += (names.empty() ? "" : "|") + n;
         out += "        " + names + ")\n";
         out += "            return 0\n";
@@ -191,15 +191,15 @@ std::string bash(const Model &m) {
     }
     out += "    esac\n";
     std::vector<std::string> flags;
-    for (const auto &o : m.options)
-        for (const auto &n : all_names(o))
+    for (const auto& o : m.options)
+        for (const auto& n : all_names(o))
             flags.push_back(n);
     out += "    if [[ \"$cur\" == -* ]]; then\n";
     out += "        mapfile -t COMPREPLY < <(compgen -W " + sh_single_quoted(joined(flags)) +
            " -- \"$cur\")\n";
     if (!m.subcommands.empty()) {
         std::vector<std::string> subs;
-        for (const auto &s : m.subcommands)
+        for (const auto& s : m.subcommands)
             subs.push_back(s.first);
         out += "    else\n";
         out += "        mapfile -t COMPREPLY < <(compgen -W " + sh_single_quoted(joined(subs)) +
@@ -234,7 +234,7 @@ std::string zsh_word(std::string_view text) {
     return out;
 }
 
-std::string zsh(const Model &m) {
+std::string zsh(const Model& m) {
     const std::string fn = function_name(m.command);
     std::string out;
     out += "#compdef " + m.command + "\n";
@@ -242,7 +242,7 @@ std::string zsh(const Model &m) {
     out += "# Generated by `" + m.command + " --generate complete-zsh`; do not edit.\n\n";
     out += fn + "() {\n";
     out += "    _arguments -s -S \\\n";
-    for (const auto &o : m.options) {
+    for (const auto& o : m.options) {
         auto names = all_names(o);
         std::string exclusion;
         if (!o.repeatable && names.size() > 1)
@@ -250,7 +250,7 @@ std::string zsh(const Model &m) {
         std::string action;
         if (o.takes_value) {
             std::string choice_words;
-            for (const auto &c : o.choices)
+            for (const auto& c : o.choices)
                 choice_words += (choice_words.empty() ? "" : " ") + zsh_word(c);
             if (o.files && !o.choices.empty())
                 action = "{compadd -- " + choice_words + "; _files}";
@@ -262,7 +262,7 @@ std::string zsh(const Model &m) {
                 action = " ";
             action = ":" + zsh_word(o.value_name) + ":" + action;
         }
-        for (const auto &n : names) {
+        for (const auto& n : names) {
             std::string spec = o.repeatable ? "*" : exclusion;
             spec += n;
             if (o.takes_value)
@@ -273,7 +273,7 @@ std::string zsh(const Model &m) {
     }
     if (!m.subcommands.empty()) {
         std::string words;
-        for (const auto &s : m.subcommands)
+        for (const auto& s : m.subcommands)
             words += (words.empty() ? "" : " ") + zsh_word(s.first);
         out += "        " + sh_single_quoted("1:command:(" + words + ")") + " \\\n";
     }
@@ -300,29 +300,29 @@ std::string fish_quoted(std::string_view text) {
     return out;
 }
 
-std::string fish(const Model &m) {
+std::string fish(const Model& m) {
     std::string out;
     const std::string c = "complete -c " + m.command;
     out += "# fish completion for " + m.command + "\n";
     out += "# Generated by `" + m.command + " --generate complete-fish`; do not edit.\n";
     out += c + " -f\n";
-    for (const auto &s : m.subcommands) {
+    for (const auto& s : m.subcommands) {
         out += c + " -n __fish_use_subcommand -a " + fish_quoted(s.first);
         if (!s.second.empty())
             out += " -d " + fish_quoted(s.second);
         out += "\n";
     }
-    for (const auto &o : m.options) {
+    for (const auto& o : m.options) {
         std::string line = c;
-        for (const auto &s : o.shorts)
+        for (const auto& s : o.shorts)
             line += " -s " + s;
-        for (const auto &l : o.longs)
+        for (const auto& l : o.longs)
             line += " -l " + l;
         if (o.takes_value) {
             line += o.files ? " -r -F" : " -x";
             if (!o.choices.empty()) {
                 std::string words;
-                for (const auto &ch : o.choices)
+                for (const auto& ch : o.choices)
                     words += (words.empty() ? "" : " ") + ch;
                 line += " -a " + fish_quoted(words);
             }
@@ -346,7 +346,7 @@ std::optional<Shell> parse_generate_target(std::string_view text) {
     return std::nullopt;
 }
 
-std::string generate_completion(Shell shell, const CLI::App &app, const CompletionHints &hints) {
+std::string generate_completion(Shell shell, const CLI::App& app, const CompletionHints& hints) {
     Model model = build_model(app, hints);
     switch (shell) {
     case Shell::Bash:

@@ -15,9 +15,9 @@ inline constexpr int kExitUsage = 2;   // usage or configuration error
 //                 "is another TURN server running?");
 class ToolError : public std::runtime_error {
 public:
-    explicit ToolError(const std::string &what, std::string hint = {})
+    explicit ToolError(const std::string& what, std::string hint = {})
         : std::runtime_error(what), hint_(std::move(hint)) {}
-    const std::string &hint() const { return hint_; }
+    const std::string& hint() const { return hint_; }
 
 private:
     std::string hint_;

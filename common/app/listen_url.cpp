@@ -24,7 +24,7 @@ bool equals_lower(std::string_view text, std::string_view lower_name) {
     return true;
 }
 
-std::string scheme_list(const ListenSpec &spec) {
+std::string scheme_list(const ListenSpec& spec) {
     std::string out;
     for (std::size_t i = 0; i < spec.schemes.size(); ++i) {
         if (i > 0)
@@ -34,14 +34,14 @@ std::string scheme_list(const ListenSpec &spec) {
     return out;
 }
 
-const SchemePort *find_scheme(const ListenSpec &spec, Scheme scheme) {
-    for (const auto &s : spec.schemes)
+const SchemePort* find_scheme(const ListenSpec& spec, Scheme scheme) {
+    for (const auto& s : spec.schemes)
         if (s.scheme == scheme)
             return &s;
     return nullptr;
 }
 
-bool fail(std::string *error, std::string_view text, const std::string &why) {
+bool fail(std::string* error, std::string_view text, const std::string& why) {
     if (error)
         *error = quote_value(text) + ": " + why;
     return false;
@@ -90,8 +90,8 @@ std::vector<util::Endpoint> ListenUrl::endpoints() const {
             util::Endpoint{util::IpAddress::any(util::Family::V6), port}};
 }
 
-std::optional<ListenUrl> parse_listen_url(std::string_view text, const ListenSpec &spec,
-                                          std::string *error) {
+std::optional<ListenUrl> parse_listen_url(std::string_view text, const ListenSpec& spec,
+                                          std::string* error) {
     ListenUrl url;
     std::string_view rest = text;
 
@@ -110,7 +110,7 @@ std::optional<ListenUrl> parse_listen_url(std::string_view text, const ListenSpe
     } else {
         url.scheme = spec.default_scheme;
     }
-    const SchemePort *scheme_port = find_scheme(spec, url.scheme);
+    const SchemePort* scheme_port = find_scheme(spec, url.scheme);
     if (!scheme_port) {
         fail(error, text,
              "this tool does not serve " + std::string(scheme_name(url.scheme)) + ", expected " +

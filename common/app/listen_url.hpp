@@ -32,7 +32,7 @@ struct ListenUrl {
     // The addresses to bind: the host, or 0.0.0.0 and [::] for "*".
     std::vector<util::Endpoint> endpoints() const;
 
-    bool operator==(const ListenUrl &) const = default;
+    bool operator==(const ListenUrl&) const = default;
 };
 
 struct SchemePort {
@@ -49,7 +49,7 @@ struct ListenSpec {
 
 // Parses one --listen value. On failure returns nullopt and, if error is given, sets it to a
 // message naming the value: "\"bogus://x\": unknown scheme \"bogus\", expected udp or tcp".
-std::optional<ListenUrl> parse_listen_url(std::string_view text, const ListenSpec &spec,
-                                          std::string *error = nullptr);
+std::optional<ListenUrl> parse_listen_url(std::string_view text, const ListenSpec& spec,
+                                          std::string* error = nullptr);
 
 } // namespace rtc::app

@@ -46,7 +46,7 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
 }
 
 // JSON string body (RFC 8259 §7); invalid UTF-8 becomes U+FFFD so the line stays valid JSON.
-void append_json_escaped(std::string &out, std::string_view s) {
+void append_json_escaped(std::string& out, std::string_view s) {
     bool cut = s.size() > kMaxValueBytes;
     if (cut)
         s = s.substr(0, kMaxValueBytes);
@@ -96,7 +96,7 @@ bool needs_quotes_in_text(std::string_view s) {
 }
 
 // Text values: bare when simple, else "quoted" with \" \\ \n \xNN escapes (logfmt style).
-void append_text_value(std::string &out, std::string_view s) {
+void append_text_value(std::string& out, std::string_view s) {
     bool cut = s.size() > kMaxValueBytes;
     if (cut)
         s = s.substr(0, kMaxValueBytes);
@@ -125,7 +125,7 @@ void append_text_value(std::string &out, std::string_view s) {
 }
 
 // The message in text format: no quotes, but no control characters either.
-void append_text_message(std::string &out, std::string_view s) {
+void append_text_message(std::string& out, std::string_view s) {
     if (s.size() > kMaxValueBytes)
         s = s.substr(0, kMaxValueBytes);
     for (char ch : s) {
@@ -140,7 +140,7 @@ void append_text_message(std::string &out, std::string_view s) {
     }
 }
 
-template <class T> void append_number(std::string &out, T value) {
+template <class T> void append_number(std::string& out, T value) {
     char buf[32];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
     if (ec == std::errc())
@@ -148,7 +148,7 @@ template <class T> void append_number(std::string &out, T value) {
 }
 
 // RFC 3339 UTC with milliseconds: 2026-11-24T11:00:00.123Z
-void append_timestamp(std::string &out, std::chrono::system_clock::time_point when) {
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point when) {
     using namespace std::chrono;
     auto ms = duration_cast<milliseconds>(when.time_since_epoch()).count();
     auto secs = static_cast<std::time_t>(ms / 1000);
@@ -206,7 +206,7 @@ bool LogField::is_json_literal() const {
     }
 }
 
-void LogField::append_value(std::string &out) const {
+void LogField::append_value(std::string& out) const {
     switch (kind_) {
     case Kind::String:
         out.append(s_);
@@ -235,7 +235,7 @@ void LogField::append_value(std::string &out) const {
 Logger::Logger(std::string tool_name, LogLevel level, LogFormat format, int fd)
     : tool_(std::move(tool_name)), level_(level), format_(format), fd_(fd) {}
 
-void Logger::format_line(std::string &out, std::chrono::system_clock::time_point when,
+void Logger::format_line(std::string& out, std::chrono::system_clock::time_point when,
                          LogLevel level, std::string_view msg, LogFields fields) const {
     out.clear();
     thread_local std::string value;
@@ -249,7 +249,7 @@ void Logger::format_line(std::string &out, std::chrono::system_clock::time_point
         out += "\",\"msg\":\"";
         append_json_escaped(out, msg);
         out += '"';
-        for (const LogField &f : fields) {
+        for (const LogField& f : fields) {
             out += ",\"";
             append_json_escaped(out, f.key());
             out += "\":";
@@ -274,7 +274,7 @@ void Logger::format_line(std::string &out, std::chrono::system_clock::time_point
     append_text_message(out, tool_);
     out += ": ";
     append_text_message(out, msg);
-    for (const LogField &f : fields) {
+    for (const LogField& f : fields) {
         out += ' ';
         append_text_message(out, f.key());
         out += '=';
@@ -290,7 +290,7 @@ void Logger::write(LogLevel level, std::string_view msg, LogFields fields) {
     format_line(line, std::chrono::system_clock::now(), level, msg, fields);
     // One write() per line so that lines from several threads do not interleave; a short write
     // (full pipe) continues where it stopped, a bounded number of times.
-    const char *p = line.data();
+    const char* p = line.data();
     std::size_t left = line.size();
     for (int attempts = 0; left > 0 && attempts < 64; ++attempts) {
         ssize_t n = ::write(fd_, p, left);

@@ -33,7 +33,7 @@ std::string_view log_format_name(LogFormat format); // "text", "json"
 std::optional<LogFormat> parse_log_format(std::string_view text);
 
 template <class T>
-concept HasToString = requires(const T &v) {
+concept HasToString = requires(const T& v) {
     { v.to_string() } -> std::convertible_to<std::string>;
 };
 
@@ -42,10 +42,13 @@ class LogField {
 public:
     enum class Kind : uint8_t { String, Signed, Unsigned, Double, Bool, Custom };
 
-    template <class T> LogField(std::string_view key, const T &value) : key_(key), u_(0) {
+    template <class T> LogField(std::string_view key, const T& value) : key_(key), u_(0) {
         if constexpr (std::is_same_v<T, bool>) {
             kind_ = Kind::Bool;
             u_ = value ? 1 : 0;
+        } else if constexpr (std::is_same_v<T, char>) {
+            kind_ = Kind::String;
+            s_ = std::string_view(&value, 1);
         } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
             kind_ = Kind::Signed;
             i_ = value;
@@ -55,7 +58,7 @@ public:
         } else if constexpr (std::is_floating_point_v<T>) {
             kind_ = Kind::Double;
             d_ = static_cast<double>(value);
-        } else if constexpr (std::is_convertible_v<const T &, std::string_view>) {
+        } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
             kind_ = Kind::String;
             s_ = std::string_view(value);
         } else if constexpr (std::is_enum_v<T>) {
@@ -64,8 +67,8 @@ public:
         } else {
             static_assert(HasToString<T>, "log field values need to_string()");
             kind_ = Kind::Custom;
-            custom_ = {&value, [](const void *p, std::string &out) {
-                           out += static_cast<const T *>(p)->to_string();
+            custom_ = {&value, [](const void* p, std::string& out) {
+                           out += static_cast<const T*>(p)->to_string();
                        }};
         }
     }
@@ -75,12 +78,12 @@ public:
     // True when the value is written bare in JSON (a finite number or a bool).
     bool is_json_literal() const;
     // Appends the value's plain text (no quoting or escaping).
-    void append_value(std::string &out) const;
+    void append_value(std::string& out) const;
 
 private:
     struct Custom {
-        const void *object;
-        void (*append)(const void *, std::string &);
+        const void* object;
+        void (*append)(const void*, std::string&);
     };
     std::string_view key_;
     Kind kind_ = Kind::String;
@@ -119,7 +122,7 @@ public:
     void error(std::string_view msg, LogFields fields = {}) { log(LogLevel::Error, msg, fields); }
 
     // Formats one line (with its '\n') into out, replacing its contents.
-    void format_line(std::string &out, std::chrono::system_clock::time_point when, LogLevel level,
+    void format_line(std::string& out, std::chrono::system_clock::time_point when, LogLevel level,
                      std::string_view msg, LogFields fields) const;
 
 private:

@@ -52,7 +52,7 @@ bool valid_label_name(std::string_view name) {
 }
 
 // Format 0.0.4: label values escape backslash, double quote and line feed.
-void append_label_value(std::string &out, std::string_view v) {
+void append_label_value(std::string& out, std::string_view v) {
     for (char c : v) {
         if (c == '\\')
             out += "\\\\";
@@ -66,7 +66,7 @@ void append_label_value(std::string &out, std::string_view v) {
 }
 
 // Format 0.0.4: HELP text escapes backslash and line feed.
-void append_help(std::string &out, std::string_view v) {
+void append_help(std::string& out, std::string_view v) {
     for (char c : v) {
         if (c == '\\')
             out += "\\\\";
@@ -77,7 +77,7 @@ void append_help(std::string &out, std::string_view v) {
     }
 }
 
-std::string render_labels(const Labels &labels) {
+std::string render_labels(const Labels& labels) {
     if (labels.empty())
         return {};
     std::string out = "{";
@@ -98,7 +98,7 @@ std::string render_labels(const Labels &labels) {
     return out;
 }
 
-template <class T> void append_number(std::string &out, T value) {
+template <class T> void append_number(std::string& out, T value) {
     char buf[32];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
     if (ec == std::errc())
@@ -106,7 +106,7 @@ template <class T> void append_number(std::string &out, T value) {
 }
 
 // Values follow Go's ParseFloat, with NaN, +Inf and -Inf spelled that way.
-void append_double(std::string &out, double v) {
+void append_double(std::string& out, double v) {
     if (std::isnan(v))
         out += "NaN";
     else if (std::isinf(v))
@@ -119,7 +119,7 @@ void append_double(std::string &out, double v) {
 
 uint64_t Counter::value() const noexcept {
     uint64_t sum = 0;
-    for (const auto &shard : shards_)
+    for (const auto& shard : shards_)
         sum += shard.value.load(std::memory_order_relaxed);
     return sum;
 }
@@ -127,14 +127,14 @@ uint64_t Counter::value() const noexcept {
 MetricsRegistry::MetricsRegistry() = default;
 MetricsRegistry::~MetricsRegistry() = default;
 
-MetricsRegistry::Series &MetricsRegistry::add_series(std::string_view name, std::string_view help,
-                                                     MetricType type, const Labels &labels,
-                                                     bool &created) {
+MetricsRegistry::Series& MetricsRegistry::add_series(std::string_view name, std::string_view help,
+                                                     MetricType type, const Labels& labels,
+                                                     bool& created) {
     if (!valid_metric_name(name))
         throw std::invalid_argument("bad metric name \"" + std::string(name) + "\"");
     std::string rendered = render_labels(labels);
-    Family *family = nullptr;
-    for (auto &f : families_)
+    Family* family = nullptr;
+    for (auto& f : families_)
         if (f->name == name)
             family = f.get();
     if (!family) {
@@ -145,7 +145,7 @@ MetricsRegistry::Series &MetricsRegistry::add_series(std::string_view name, std:
         throw std::invalid_argument("metric \"" + std::string(name) +
                                     "\" registered as counter and as gauge");
     }
-    for (auto &s : family->series) {
+    for (auto& s : family->series) {
         if (s.labels == rendered) {
             created = false;
             return s;
@@ -156,11 +156,11 @@ MetricsRegistry::Series &MetricsRegistry::add_series(std::string_view name, std:
     return family->series.back();
 }
 
-Counter &MetricsRegistry::counter(std::string_view name, std::string_view help,
-                                  const Labels &labels) {
+Counter& MetricsRegistry::counter(std::string_view name, std::string_view help,
+                                  const Labels& labels) {
     std::lock_guard lock(mutex_);
     bool created = false;
-    Series &s = add_series(name, help, MetricType::Counter, labels, created);
+    Series& s = add_series(name, help, MetricType::Counter, labels, created);
     if (!s.counter) {
         if (!created)
             throw std::invalid_argument("metric \"" + std::string(name) + "\" has a callback");
@@ -169,10 +169,10 @@ Counter &MetricsRegistry::counter(std::string_view name, std::string_view help,
     return *s.counter;
 }
 
-Gauge &MetricsRegistry::gauge(std::string_view name, std::string_view help, const Labels &labels) {
+Gauge& MetricsRegistry::gauge(std::string_view name, std::string_view help, const Labels& labels) {
     std::lock_guard lock(mutex_);
     bool created = false;
-    Series &s = add_series(name, help, MetricType::Gauge, labels, created);
+    Series& s = add_series(name, help, MetricType::Gauge, labels, created);
     if (!s.gauge) {
         if (!created)
             throw std::invalid_argument("metric \"" + std::string(name) + "\" has a callback");
@@ -182,10 +182,10 @@ Gauge &MetricsRegistry::gauge(std::string_view name, std::string_view help, cons
 }
 
 void MetricsRegistry::callback(std::string_view name, std::string_view help, MetricType type,
-                               const Labels &labels, std::function<double()> read) {
+                               const Labels& labels, std::function<double()> read) {
     std::lock_guard lock(mutex_);
     bool created = false;
-    Series &s = add_series(name, help, type, labels, created);
+    Series& s = add_series(name, help, type, labels, created);
     if (!created)
         throw std::invalid_argument("metric \"" + std::string(name) + "\" registered twice");
     s.read = std::move(read);
@@ -214,9 +214,9 @@ std::string MetricsRegistry::render() const {
     return out;
 }
 
-void MetricsRegistry::render(std::string &out) const {
+void MetricsRegistry::render(std::string& out) const {
     std::lock_guard lock(mutex_);
-    for (const auto &family : families_) {
+    for (const auto& family : families_) {
         out += "# HELP ";
         out += family->name;
         out += ' ';
@@ -224,7 +224,7 @@ void MetricsRegistry::render(std::string &out) const {
         out += "\n# TYPE ";
         out += family->name;
         out += family->type == MetricType::Counter ? " counter\n" : " gauge\n";
-        for (const auto &s : family->series) {
+        for (const auto& s : family->series) {
             out += family->name;
             out += s.labels;
             out += ' ';

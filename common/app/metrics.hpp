@@ -69,17 +69,17 @@ class MetricsRegistry {
 public:
     MetricsRegistry();
     ~MetricsRegistry();
-    MetricsRegistry(const MetricsRegistry &) = delete;
-    MetricsRegistry &operator=(const MetricsRegistry &) = delete;
+    MetricsRegistry(const MetricsRegistry&) = delete;
+    MetricsRegistry& operator=(const MetricsRegistry&) = delete;
 
     // Registering the same name and labels again returns the same object. A bad metric or label
     // name, or a name reused with another type, throws std::invalid_argument (a programming
     // error, found at startup). The returned references live as long as the registry.
-    Counter &counter(std::string_view name, std::string_view help, const Labels &labels = {});
-    Gauge &gauge(std::string_view name, std::string_view help, const Labels &labels = {});
+    Counter& counter(std::string_view name, std::string_view help, const Labels& labels = {});
+    Gauge& gauge(std::string_view name, std::string_view help, const Labels& labels = {});
     // A value computed at scrape time, e.g. the size of a table, from the scraping thread.
     void callback(std::string_view name, std::string_view help, MetricType type,
-                  const Labels &labels, std::function<double()> read);
+                  const Labels& labels, std::function<double()> read);
 
     // process_cpu_seconds_total, process_open_fds, process_max_fds,
     // process_resident_memory_bytes, process_virtual_memory_bytes, process_start_time_seconds,
@@ -88,13 +88,13 @@ public:
 
     // Text exposition format 0.0.4: families in registration order, each with HELP and TYPE.
     std::string render() const;
-    void render(std::string &out) const; // appends
+    void render(std::string& out) const; // appends
 
 private:
     struct Series;
     struct Family;
-    Series &add_series(std::string_view name, std::string_view help, MetricType type,
-                       const Labels &labels, bool &created);
+    Series& add_series(std::string_view name, std::string_view help, MetricType type,
+                       const Labels& labels, bool& created);
 
     mutable std::mutex mutex_;
     std::vector<std::unique_ptr<Family>> families_;

@@ -12,7 +12,7 @@ namespace rtc::app {
 
 namespace {
 
-template <class T> std::optional<T> fail(std::string *error, std::string message) {
+template <class T> std::optional<T> fail(std::string* error, std::string message) {
     if (error)
         *error = std::move(message);
     return std::nullopt;
@@ -21,7 +21,7 @@ template <class T> std::optional<T> fail(std::string *error, std::string message
 // Wraps a parse function into a CLI11 check: an empty string means the value is good.
 template <class Parse> CLI::Validator make_validator(Parse parse, std::string description) {
     return CLI::Validator(
-        [parse](std::string &value) {
+        [parse](std::string& value) {
             std::string error;
             if (!parse(value, &error))
                 return error.empty() ? "value " + quote_value(value) + " is not valid" : error;
@@ -44,7 +44,7 @@ std::string ExternalIp::to_string() const {
 }
 
 std::optional<uint64_t> parse_number(std::string_view text, uint64_t min, uint64_t max,
-                                     std::string *error) {
+                                     std::string* error) {
     if (text.empty())
         return fail<uint64_t>(error, "value is empty, expected a number");
     uint64_t value = 0;
@@ -64,7 +64,7 @@ std::optional<uint64_t> parse_number(std::string_view text, uint64_t min, uint64
     return value;
 }
 
-std::optional<PortRange> parse_port_range(std::string_view text, std::string *error) {
+std::optional<PortRange> parse_port_range(std::string_view text, std::string* error) {
     auto dash = text.find('-');
     if (dash == std::string_view::npos)
         return fail<PortRange>(error, "value " + quote_value(text) + " is not a range MIN-MAX");
@@ -79,7 +79,7 @@ std::optional<PortRange> parse_port_range(std::string_view text, std::string *er
     return PortRange{static_cast<uint16_t>(*lo), static_cast<uint16_t>(*hi)};
 }
 
-std::optional<ExternalIp> parse_external_ip(std::string_view text, std::string *error) {
+std::optional<ExternalIp> parse_external_ip(std::string_view text, std::string* error) {
     auto slash = text.find('/');
     auto public_part = text.substr(0, slash);
     auto public_ip = util::IpAddress::parse(public_part);
@@ -98,7 +98,7 @@ std::optional<ExternalIp> parse_external_ip(std::string_view text, std::string *
     return out;
 }
 
-std::optional<util::Endpoint> parse_endpoint(std::string_view text, std::string *error) {
+std::optional<util::Endpoint> parse_endpoint(std::string_view text, std::string* error) {
     auto endpoint = util::Endpoint::parse(text);
     if (!endpoint)
         return fail<util::Endpoint>(error, "value " + quote_value(text) +
@@ -106,7 +106,7 @@ std::optional<util::Endpoint> parse_endpoint(std::string_view text, std::string 
     return endpoint;
 }
 
-bool check_readable_file(const std::string &path, std::string *error) {
+bool check_readable_file(const std::string& path, std::string* error) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         if (error)
@@ -131,7 +131,7 @@ namespace validate {
 
 CLI::Validator number(uint64_t min, uint64_t max) {
     return make_validator(
-        [min, max](const std::string &v, std::string *e) {
+        [min, max](const std::string& v, std::string* e) {
             return parse_number(v, min, max, e).has_value();
         },
         "");
@@ -139,7 +139,7 @@ CLI::Validator number(uint64_t min, uint64_t max) {
 
 CLI::Validator ip_address() {
     return make_validator(
-        [](const std::string &v, std::string *e) {
+        [](const std::string& v, std::string* e) {
             if (util::IpAddress::parse(v))
                 return true;
             *e = "value " + quote_value(v) + " is not an IP address";
@@ -150,24 +150,24 @@ CLI::Validator ip_address() {
 
 CLI::Validator endpoint() {
     return make_validator(
-        [](const std::string &v, std::string *e) { return parse_endpoint(v, e).has_value(); }, "");
+        [](const std::string& v, std::string* e) { return parse_endpoint(v, e).has_value(); }, "");
 }
 
 CLI::Validator port_range() {
     return make_validator(
-        [](const std::string &v, std::string *e) { return parse_port_range(v, e).has_value(); },
+        [](const std::string& v, std::string* e) { return parse_port_range(v, e).has_value(); },
         "");
 }
 
 CLI::Validator external_ip() {
     return make_validator(
-        [](const std::string &v, std::string *e) { return parse_external_ip(v, e).has_value(); },
+        [](const std::string& v, std::string* e) { return parse_external_ip(v, e).has_value(); },
         "");
 }
 
 CLI::Validator listen_url(ListenSpec spec) {
     return make_validator(
-        [spec = std::move(spec)](const std::string &v, std::string *e) {
+        [spec = std::move(spec)](const std::string& v, std::string* e) {
             return parse_listen_url(v, spec, e).has_value();
         },
         "");
@@ -175,16 +175,16 @@ CLI::Validator listen_url(ListenSpec spec) {
 
 CLI::Validator readable_file() {
     return make_validator(
-        [](const std::string &v, std::string *e) { return check_readable_file(v, e); }, "");
+        [](const std::string& v, std::string* e) { return check_readable_file(v, e); }, "");
 }
 
 CLI::Validator one_of(std::vector<std::string> choices) {
     std::string list;
-    for (const auto &c : choices)
+    for (const auto& c : choices)
         list += (list.empty() ? "" : ",") + c;
     return make_validator(
-        [choices](const std::string &v, std::string *e) {
-            for (const auto &c : choices)
+        [choices](const std::string& v, std::string* e) {
+            for (const auto& c : choices)
                 if (v == c)
                     return true;
             std::string expected;

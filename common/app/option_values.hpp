@@ -26,7 +26,7 @@ struct PortRange {
 
     bool contains(uint16_t port) const { return port >= min && port <= max; }
     std::string to_string() const; // "49152-65535"
-    bool operator==(const PortRange &) const = default;
+    bool operator==(const PortRange&) const = default;
 };
 
 // --external-ip IP or PUBLIC/PRIVATE (CLI.md "Endpoints")
@@ -35,18 +35,18 @@ struct ExternalIp {
     std::optional<util::IpAddress> private_ip;
 
     std::string to_string() const; // "203.0.113.5" or "203.0.113.5/10.0.0.5"
-    bool operator==(const ExternalIp &) const = default;
+    bool operator==(const ExternalIp&) const = default;
 };
 
 // Each returns nullopt on failure and sets *error (if given) to a message that quotes the value.
 std::optional<uint64_t> parse_number(std::string_view text, uint64_t min, uint64_t max,
-                                     std::string *error = nullptr);
-std::optional<PortRange> parse_port_range(std::string_view text, std::string *error = nullptr);
-std::optional<ExternalIp> parse_external_ip(std::string_view text, std::string *error = nullptr);
+                                     std::string* error = nullptr);
+std::optional<PortRange> parse_port_range(std::string_view text, std::string* error = nullptr);
+std::optional<ExternalIp> parse_external_ip(std::string_view text, std::string* error = nullptr);
 // HOST:PORT with an IPv4 or bracketed IPv6 host.
-std::optional<util::Endpoint> parse_endpoint(std::string_view text, std::string *error = nullptr);
+std::optional<util::Endpoint> parse_endpoint(std::string_view text, std::string* error = nullptr);
 // Checks that path names a regular file this process can read; the message carries strerror.
-bool check_readable_file(const std::string &path, std::string *error = nullptr);
+bool check_readable_file(const std::string& path, std::string* error = nullptr);
 
 namespace validate {
 

@@ -14,7 +14,7 @@ namespace rtc::app {
 namespace {
 
 // Reads a small /proc file into buf; returns the bytes read (0 on failure).
-std::size_t read_small_file(const char *path, char *buf, std::size_t size) {
+std::size_t read_small_file(const char* path, char* buf, std::size_t size) {
     int fd = ::open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -30,7 +30,7 @@ std::size_t read_small_file(const char *path, char *buf, std::size_t size) {
 }
 
 // Splits off the next space-separated field.
-std::string_view next_field(std::string_view &s) {
+std::string_view next_field(std::string_view& s) {
     auto start = s.find_first_not_of(" \n");
     if (start == std::string_view::npos) {
         s = {};
@@ -67,13 +67,13 @@ uint64_t boot_time_seconds() {
 }
 
 uint64_t count_open_fds() {
-    DIR *dir = ::opendir("/proc/self/fd");
+    DIR* dir = ::opendir("/proc/self/fd");
     if (!dir)
         return 0;
     int own = ::dirfd(dir);
     uint64_t count = 0;
     // Bounded by the fd limit: the kernel lists each open descriptor once.
-    while (const dirent *entry = ::readdir(dir)) {
+    while (const dirent* entry = ::readdir(dir)) {
         if (entry->d_name[0] == '.')
             continue;
         int fd = -1;

@@ -8,7 +8,7 @@ namespace rtc::app {
 
 namespace {
 
-void append_one_line(std::string &out, std::string_view text) {
+void append_one_line(std::string& out, std::string_view text) {
     for (char c : text) {
         auto u = static_cast<unsigned char>(c);
         out.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
@@ -33,25 +33,25 @@ std::string error_line(std::string_view tool_name, std::string_view what, std::s
     return line;
 }
 
-int run_main(std::string_view tool_name, const std::function<int()> &fn) {
+int run_main(std::string_view tool_name, const std::function<int()>& fn) {
     return run_main(tool_name, fn, std::cerr);
 }
 
-int run_main(std::string_view tool_name, const std::function<int()> &fn, std::ostream &err) {
+int run_main(std::string_view tool_name, const std::function<int()>& fn, std::ostream& err) {
     std::string line;
     int code = kExitFailure;
     try {
         return fn();
-    } catch (const ConfigError &e) {
+    } catch (const ConfigError& e) {
         std::string help = "see " + std::string(tool_name) + " --help";
         line =
             error_line(tool_name, e.what(), e.hint().empty() ? std::string_view(help) : e.hint());
         code = kExitUsage;
-    } catch (const ToolError &e) {
+    } catch (const ToolError& e) {
         line = error_line(tool_name, e.what(), e.hint());
-    } catch (const std::bad_alloc &) {
+    } catch (const std::bad_alloc&) {
         line = error_line(tool_name, "out of memory", "lower the limits or add memory");
-    } catch (const std::exception &e) {
+    } catch (const std::exception& e) {
         line = error_line(tool_name, e.what(), "unexpected error; please report it");
     } catch (...) {
         line = error_line(tool_name, "unknown exception", "unexpected error; please report it");

@@ -18,8 +18,8 @@
 
 namespace rtc::app {
 
-int run_main(std::string_view tool_name, const std::function<int()> &fn);
-int run_main(std::string_view tool_name, const std::function<int()> &fn, std::ostream &err);
+int run_main(std::string_view tool_name, const std::function<int()>& fn);
+int run_main(std::string_view tool_name, const std::function<int()>& fn, std::ostream& err);
 
 // "tool: what (hint)" on one line: control characters become spaces, no trailing newline.
 // An empty hint leaves out the parentheses.

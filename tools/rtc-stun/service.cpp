@@ -87,10 +87,10 @@ void StunService::bind_udp() {
         for (int attempt = 0; !group; ++attempt) {
             uint16_t port = plan_.rfc5780_primary->port;
             if (port == 0)
-                port = net::UdpBatchSocket::open(pool_.context(0),
-                                                 {plan_.rfc5780_primary->address, 0})
-                           ->local_endpoint()
-                           .port;
+                port =
+                    net::UdpBatchSocket::open(pool_.context(0), {plan_.rfc5780_primary->address, 0})
+                        ->local_endpoint()
+                        .port;
             auto addresses = rfc5780_addresses(plan_, port);
             if (plan_.rfc5780_primary->port != 0 || attempt + 1 >= kPortTries ||
                 all_bindable(pool_.context(0), addresses))
@@ -156,13 +156,15 @@ void StunService::start_metrics() {
                                  e.code().message(),
                              "choose another --metrics address");
     }
-    log_.info("metrics", {{"url", url_of("http", metrics_endpoint_->local_endpoint()) + "/metrics"}});
+    log_.info("metrics",
+              {{"url", url_of("http", metrics_endpoint_->local_endpoint()) + "/metrics"}});
 }
 
 int StunService::run() {
     for (const auto& url : common_.listen)
         if (url.scheme == app::Scheme::Dtls)
-            throw app::ConfigError("--listen: " + url.to_string() + ": STUN over DTLS is not served yet",
+            throw app::ConfigError("--listen: " + url.to_string() +
+                                       ": STUN over DTLS is not served yet",
                                    "use udp://, tcp:// or tls://");
     load_tls();
     workers_.resize(pool_.size());

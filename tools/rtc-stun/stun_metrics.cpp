@@ -4,10 +4,14 @@ namespace rtc::stun_tool {
 
 std::string_view transport_name(stun::Transport t) {
     switch (t) {
-    case stun::Transport::Udp: return "udp";
-    case stun::Transport::Tcp: return "tcp";
-    case stun::Transport::Tls: return "tls";
-    case stun::Transport::Dtls: return "dtls";
+    case stun::Transport::Udp:
+        return "udp";
+    case stun::Transport::Tcp:
+        return "tcp";
+    case stun::Transport::Tls:
+        return "tls";
+    case stun::Transport::Dtls:
+        return "dtls";
     }
     return "udp";
 }
@@ -15,11 +19,16 @@ std::string_view transport_name(stun::Transport t) {
 namespace {
 std::string_view shell_drop_name(ShellDrop d) {
     switch (d) {
-    case ShellDrop::RateLimited: return "rate_limited";
-    case ShellDrop::Truncated: return "truncated";
-    case ShellDrop::SendFailed: return "send_failed";
-    case ShellDrop::StreamFraming: return "stream_framing";
-    case ShellDrop::Count: break;
+    case ShellDrop::RateLimited:
+        return "rate_limited";
+    case ShellDrop::Truncated:
+        return "truncated";
+    case ShellDrop::SendFailed:
+        return "send_failed";
+    case ShellDrop::StreamFraming:
+        return "stream_framing";
+    case ShellDrop::Count:
+        break;
     }
     return "other";
 }
@@ -31,7 +40,8 @@ StunMetrics::StunMetrics(app::MetricsRegistry& registry) {
     constexpr std::string_view drops_help = "Packets dropped without an answer, by reason.";
     for (std::size_t i = 0; i < kTransports; ++i) {
         std::string t(transport_name(static_cast<stun::Transport>(i)));
-        requests_[i] = &registry.counter("rtc_stun_requests_total", requests_help, {{"transport", t}});
+        requests_[i] =
+            &registry.counter("rtc_stun_requests_total", requests_help, {{"transport", t}});
         success_[i] = &registry.counter("rtc_stun_responses_total", responses_help,
                                         {{"transport", t}, {"code", "200"}});
         bad_request_[i] = &registry.counter("rtc_stun_responses_total", responses_help,
@@ -45,7 +55,8 @@ StunMetrics::StunMetrics(app::MetricsRegistry& registry) {
     }
     for (std::size_t i = 0; i < shell_drops_.size(); ++i) {
         auto reason = std::string(shell_drop_name(static_cast<ShellDrop>(i)));
-        shell_drops_[i] = &registry.counter("rtc_stun_dropped_total", drops_help, {{"reason", reason}});
+        shell_drops_[i] =
+            &registry.counter("rtc_stun_dropped_total", drops_help, {{"reason", reason}});
     }
 }
 
@@ -57,9 +68,15 @@ void StunMetrics::outcome(stun::Transport t, const stun::BindingOutcome& outcome
         return;
     }
     switch (outcome.error_code) {
-    case 0: success_[index(t)]->inc(); break;
-    case 420: unknown_attribute_[index(t)]->inc(); break;
-    default: bad_request_[index(t)]->inc(); break;
+    case 0:
+        success_[index(t)]->inc();
+        break;
+    case 420:
+        unknown_attribute_[index(t)]->inc();
+        break;
+    default:
+        bad_request_[index(t)]->inc();
+        break;
     }
 }
 

@@ -9,7 +9,8 @@
 namespace rtc::stun_tool {
 
 inline constexpr std::size_t kTransports = 4; // stun::Transport
-inline constexpr std::size_t kDropReasons = static_cast<std::size_t>(stun::DropReason::BufferTooSmall) + 1;
+inline constexpr std::size_t kDropReasons =
+    static_cast<std::size_t>(stun::DropReason::BufferTooSmall) + 1;
 
 // Drops that happen in the shell rather than in the Binding core.
 enum class ShellDrop : uint8_t { RateLimited, Truncated, SendFailed, StreamFraming, Count };

@@ -60,8 +60,9 @@ UdpPlan plan_udp(const app::CommonOptions& common, const StunOptions& options) {
             throw app::ConfigError("--alt-port: equals the primary port",
                                    "leave it out to use the primary port + 1");
         if (plan.rfc5780_primary->port == 65535 && plan.alt_port == 0)
-            throw app::ConfigError("--alt-port: the primary port is 65535, so port + 1 does not exist",
-                                   "give --alt-port");
+            throw app::ConfigError(
+                "--alt-port: the primary port is 65535, so port + 1 does not exist",
+                "give --alt-port");
     } else if (options.alt_port != 0) {
         throw app::ConfigError("--alt-port: needs --alt-address", "add --alt-address IP");
     }

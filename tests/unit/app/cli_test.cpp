@@ -14,7 +14,7 @@ using rtc::app::test::TempFile;
 namespace {
 
 // A usage error: exit 2, exactly one line on stderr, nothing on stdout.
-std::string usage_error(const std::vector<std::string> &args) {
+std::string usage_error(const std::vector<std::string>& args) {
     ExampleTool tool;
     auto r = parse(tool, args);
     CHECK(r.code == kExitUsage);
@@ -33,7 +33,7 @@ TEST_CASE("cli: no flags gives the tool's defaults") {
     CHECK_FALSE(r.code);
     CHECK(r.out.empty());
     CHECK(r.err.empty());
-    const CommonOptions &o = tool.cli.options();
+    const CommonOptions& o = tool.cli.options();
     REQUIRE(o.listen.size() == 2);
     CHECK(o.listen[0].to_string() == "udp://*:3478");
     CHECK(o.listen[1].to_string() == "tcp://*:3478");
@@ -75,7 +75,7 @@ TEST_CASE("cli: shared flags are parsed into CommonOptions") {
                           "slow"});
     REQUIRE_FALSE(r.code);
     CHECK(r.err.empty());
-    const CommonOptions &o = tool.cli.options();
+    const CommonOptions& o = tool.cli.options();
     REQUIRE(o.listen.size() == 2);
     CHECK(o.listen[0].to_string() == "udp://127.0.0.1:4000");
     CHECK(o.listen[1].to_string() == "tls://[::]:5350");
@@ -160,7 +160,7 @@ TEST_CASE("cli: duplicate listeners and external IPs are refused") {
 
 TEST_CASE("cli: tool checks run after parsing and report ConfigError as usage errors") {
     ExampleTool tool;
-    tool.cli.add_check([&](const CommonOptions &o) {
+    tool.cli.add_check([&](const CommonOptions& o) {
         if (o.threads > 2 && tool.mode == "slow")
             throw ConfigError("--mode: slow needs --threads 2 or fewer", "lower --threads");
     });
@@ -168,7 +168,7 @@ TEST_CASE("cli: tool checks run after parsing and report ConfigError as usage er
     CHECK(r.code == kExitUsage);
     CHECK(r.err == "rtc-example: --mode: slow needs --threads 2 or fewer (lower --threads)\n");
     ExampleTool ok;
-    ok.cli.add_check([](const CommonOptions &) {});
+    ok.cli.add_check([](const CommonOptions&) {});
     CHECK_FALSE(parse(ok, {"--threads", "4"}).code);
 }
 
@@ -181,7 +181,7 @@ TEST_CASE("cli: --help, --version and --generate print to stdout and exit 0") {
         CHECK(r.out.find("Usage: rtc-example") != std::string::npos);
         CHECK(r.out.find("--listen") != std::string::npos);
     }
-    for (const char *flag : {"-V", "--version"}) {
+    for (const char* flag : {"-V", "--version"}) {
         ExampleTool tool;
         auto r = parse(tool, {flag});
         CHECK(r.code == kExitOk);
@@ -206,4 +206,17 @@ TEST_CASE("cli: --generate works even when a required option is missing") {
     auto r = parse(tool2, {"--generate", "complete-fish"});
     CHECK(r.code == kExitOk);
     CHECK(r.out.find("-l user") != std::string::npos);
+}
+
+TEST_CASE("cli: a ListenSpec that cannot work is a programming error") {
+    ToolCli cli("rtc-bad", "Bad spec");
+    CHECK_THROWS_AS(
+        cli.add_listen(
+            {.default_scheme = Scheme::Tcp, .schemes = {{Scheme::Udp, 1}}, .defaults = {}}),
+        std::invalid_argument);
+    ToolCli cli2("rtc-bad", "Bad default");
+    CHECK_THROWS_AS(cli2.add_listen({.default_scheme = Scheme::Udp,
+                                     .schemes = {{Scheme::Udp, 1}},
+                                     .defaults = {"tcp://*:1"}}),
+                    std::invalid_argument);
 }

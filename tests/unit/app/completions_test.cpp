@@ -12,10 +12,10 @@ using rtc::app::test::TempFile;
 
 namespace {
 
-std::vector<std::string> long_flags(const CLI::App &app) {
+std::vector<std::string> long_flags(const CLI::App& app) {
     std::vector<std::string> out;
-    for (const CLI::Option *opt : app.get_options())
-        for (const auto &name : opt->get_lnames())
+    for (const CLI::Option* opt : app.get_options())
+        for (const auto& name : opt->get_lnames())
             out.push_back("--" + name);
     return out;
 }
@@ -37,7 +37,7 @@ TEST_CASE("completions: every script names every long flag and is deterministic"
         std::string script = tool.cli.completion(shell);
         ExampleTool again;
         CHECK(again.cli.completion(shell) == script);
-        for (const auto &flag : flags) {
+        for (const auto& flag : flags) {
             bool found = shell == Shell::Fish
                              ? script.find("-l " + flag.substr(2) + " ") != std::string::npos ||
                                    script.find("-l " + flag.substr(2) + "\n") != std::string::npos
@@ -125,7 +125,7 @@ TEST_CASE("completions: zsh completes values in an interactive shell") {
                     ".zsh");
     auto r = run_shell("timeout 20 zsh -f " + driver.path() + " 2>&1");
     CHECK(r.status == 0);
-    for (const char *level : {"debug", "error", "info", "off", "trace", "warn"})
+    for (const char* level : {"debug", "error", "info", "off", "trace", "warn"})
         CHECK_MESSAGE(r.output.find(level) != std::string::npos, level);
 }
 

@@ -20,7 +20,7 @@ TEST_CASE("config: any long flag can come from the file; the command line wins")
     ExampleTool tool;
     auto r = parse(tool, {"--config", file.path(), "--threads", "7"});
     REQUIRE_FALSE(r.code);
-    const CommonOptions &o = tool.cli.options();
+    const CommonOptions& o = tool.cli.options();
     REQUIRE(o.listen.size() == 2);
     CHECK(o.listen[0].to_string() == "tcp://127.0.0.1:4000");
     CHECK(o.listen[1].to_string() == "udp://[::1]:4001");
@@ -74,7 +74,7 @@ TEST_CASE("config: --print-config round trip gives the same configuration") {
 
     ExampleTool third;
     REQUIRE_FALSE(parse(third, {"--config", config.path()}).code);
-    const CommonOptions &o = third.cli.options();
+    const CommonOptions& o = third.cli.options();
     REQUIRE(o.listen.size() == 2);
     CHECK(o.listen[0].to_string() == "udp://127.0.0.1:4000");
     CHECK(o.listen[1].to_string() == "tls://*:5349");
@@ -106,7 +106,7 @@ TEST_CASE("config: the defaults print and read back too") {
 }
 
 TEST_CASE("config: unreadable or malformed files are usage errors naming --config") {
-    auto error_for = [](const std::vector<std::string> &args) {
+    auto error_for = [](const std::vector<std::string>& args) {
         ExampleTool tool;
         auto r = parse(tool, args);
         CHECK(r.code == kExitUsage);
@@ -146,4 +146,33 @@ TEST_CASE("config: unreadable or malformed files are usage errors naming --confi
     TempFile bad_listen("listen = \"bogus://x\"\n");
     CHECK(error_for({"--config", bad_listen.path()}).find("unknown scheme \"bogus\"") !=
           std::string::npos);
+}
+
+TEST_CASE("config: a default the option's check refuses is printed as a comment") {
+    auto tool_with_sentinel = [](ExampleTool& tool, uint16_t& alt_port) {
+        tool.cli.app()
+            .add_option("--alt-port", alt_port, "Alternate port (default: primary + 1)")
+            ->check(validate::number(1, 65535));
+    };
+    ExampleTool first;
+    uint16_t alt_port = 0; // 0: automatic, not a value the user may write
+    tool_with_sentinel(first, alt_port);
+    auto r1 = parse(first, {"--print-config"});
+    REQUIRE(r1.code == kExitOk);
+    CHECK(r1.out.find("\n# alt-port=0 (built-in default)\n") != std::string::npos);
+
+    TempFile config(r1.out, ".toml");
+    ExampleTool second;
+    uint16_t alt_port2 = 0;
+    tool_with_sentinel(second, alt_port2);
+    auto r2 = parse(second, {"--config", config.path(), "--print-config"});
+    REQUIRE(r2.code == kExitOk);
+    CHECK(r2.err.empty());
+    CHECK(r2.out == r1.out);
+
+    ExampleTool third;
+    uint16_t alt_port3 = 0;
+    tool_with_sentinel(third, alt_port3);
+    auto r3 = parse(third, {"--alt-port", "4000", "--print-config"});
+    CHECK(r3.out.find("\nalt-port=4000\n") != std::string::npos);
 }

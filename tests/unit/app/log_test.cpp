@@ -47,7 +47,7 @@ private:
     off_t offset_ = 0;
 };
 
-std::vector<std::string> lines(const std::string &text) {
+std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
     std::size_t start = 0;
     while (start < text.size()) {
@@ -66,7 +66,7 @@ std::chrono::system_clock::time_point fixed_time() {
 }
 
 struct Counted {
-    int *calls;
+    int* calls;
     std::string to_string() const {
         ++*calls;
         return "counted";
@@ -93,6 +93,9 @@ TEST_CASE("log: text line format") {
     std::string line;
     log.format_line(line, fixed_time(), LogLevel::Info, "listening", {{"url", *url}});
     CHECK(line == "2026-11-24T11:00:00.123Z info rtc-stun: listening url=udp://0.0.0.0:3478\n");
+    char sep = '/';
+    log.format_line(line, fixed_time(), LogLevel::Error, "chars", {{"sep", sep}});
+    CHECK(line == "2026-11-24T11:00:00.123Z error rtc-stun: chars sep=/\n");
     log.format_line(line, fixed_time(), LogLevel::Warn, "odd\npeer",
                     {{"reason", "bad \"fingerprint\""}, {"n", -3}, {"ok", true}, {"empty", ""}});
     CHECK(line == "2026-11-24T11:00:00.123Z warn rtc-stun: odd\\x0apeer "
@@ -168,12 +171,12 @@ TEST_CASE("log: lines from several threads do not interleave") {
             for (int i = 0; i < kLines; ++i)
                 log.info("line", {{"thread", t}, {"i", i}, {"payload", payload}});
         });
-    for (auto &th : threads)
+    for (auto& th : threads)
         th.join();
     auto got = lines(capture.read());
     REQUIRE(got.size() == kThreads * kLines);
     std::array<int, kThreads> next{};
-    for (const auto &line : got) {
+    for (const auto& line : got) {
         auto j = nlohmann::json::parse(line);
         int t = j["thread"];
         REQUIRE(t >= 0);

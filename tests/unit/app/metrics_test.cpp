@@ -16,11 +16,11 @@ using namespace rtc::app;
 
 TEST_CASE("metrics: exact text exposition format 0.0.4") {
     MetricsRegistry registry;
-    auto &udp = registry.counter("rtc_stun_requests_total", "Binding requests received.",
+    auto& udp = registry.counter("rtc_stun_requests_total", "Binding requests received.",
                                  {{"transport", "udp"}});
-    auto &tcp = registry.counter("rtc_stun_requests_total", "Binding requests received.",
+    auto& tcp = registry.counter("rtc_stun_requests_total", "Binding requests received.",
                                  {{"transport", "tcp"}});
-    auto &sessions = registry.gauge("rtc_sessions", "Open sessions.");
+    auto& sessions = registry.gauge("rtc_sessions", "Open sessions.");
     registry.counter("rtc_odd_total", "Help with a \\ backslash\nand a newline.",
                      {{"path", "C:\\dir \"x\"\nnext"}, {"b", ""}});
     registry.callback("rtc_table_size", "Entries in the table.", MetricType::Gauge,
@@ -49,10 +49,10 @@ TEST_CASE("metrics: exact text exposition format 0.0.4") {
 
 TEST_CASE("metrics: registering again returns the same series") {
     MetricsRegistry registry;
-    auto &a = registry.counter("x_total", "X.", {{"k", "v"}});
-    auto &b = registry.counter("x_total", "X.", {{"k", "v"}});
+    auto& a = registry.counter("x_total", "X.", {{"k", "v"}});
+    auto& b = registry.counter("x_total", "X.", {{"k", "v"}});
     CHECK(&a == &b);
-    auto &g1 = registry.gauge("g", "G.");
+    auto& g1 = registry.gauge("g", "G.");
     CHECK(&g1 == &registry.gauge("g", "G."));
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("metrics: non-finite callback values use Prometheus spellings") {
 
 TEST_CASE("metrics: counters incremented from several threads add up") {
     MetricsRegistry registry;
-    auto &c = registry.counter("hits_total", "Hits.");
+    auto& c = registry.counter("hits_total", "Hits.");
     constexpr int kThreads = 8;
     constexpr int kIncrements = 100000;
     std::vector<std::thread> threads;
@@ -90,7 +90,7 @@ TEST_CASE("metrics: counters incremented from several threads add up") {
             for (int i = 0; i < kIncrements; ++i)
                 c.inc();
         });
-    for (auto &th : threads)
+    for (auto& th : threads)
         th.join();
     CHECK(c.value() == uint64_t{kThreads} * kIncrements);
     CHECK(registry.render().find("hits_total 800000\n") != std::string::npos);
@@ -125,7 +125,7 @@ TEST_CASE("metrics: process metrics from /proc/self") {
     MetricsRegistry registry;
     registry.add_process_metrics();
     std::string text = registry.render();
-    for (const char *name : {"process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+    for (const char* name : {"process_cpu_seconds_total", "process_open_fds", "process_max_fds",
                              "process_virtual_memory_bytes", "process_resident_memory_bytes",
                              "process_start_time_seconds"}) {
         CHECK_MESSAGE(text.find(std::string("# TYPE ") + name) != std::string::npos, name);

@@ -14,7 +14,7 @@ struct Outcome {
     std::string err;
 };
 
-Outcome run(const std::function<int()> &fn) {
+Outcome run(const std::function<int()>& fn) {
     std::ostringstream err;
     int code = run_main("rtc-turn", fn, err);
     return {code, err.str()};

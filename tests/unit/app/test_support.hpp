@@ -47,7 +47,7 @@ struct ParseResult {
     std::string err;
 };
 
-inline ParseResult parse(ExampleTool &tool, const std::vector<std::string> &args) {
+inline ParseResult parse(ExampleTool& tool, const std::vector<std::string>& args) {
     std::ostringstream out, err;
     ParseResult r;
     r.code = tool.cli.parse(args, out, err);
@@ -59,7 +59,7 @@ inline ParseResult parse(ExampleTool &tool, const std::vector<std::string> &args
 // A file under /tmp removed when this goes out of scope.
 class TempFile {
 public:
-    explicit TempFile(const std::string &contents, const std::string &suffix = "") {
+    explicit TempFile(const std::string& contents, const std::string& suffix = "") {
         std::string pattern = "/tmp/rtc_app_test_XXXXXX" + suffix;
         std::vector<char> name(pattern.begin(), pattern.end());
         name.push_back('\0');
@@ -74,9 +74,9 @@ public:
         if (!path_.empty())
             ::unlink(path_.c_str());
     }
-    TempFile(const TempFile &) = delete;
-    TempFile &operator=(const TempFile &) = delete;
-    const std::string &path() const { return path_; }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+    const std::string& path() const { return path_; }
 
 private:
     std::string path_;
@@ -89,9 +89,9 @@ struct ShellResult {
 
 // Runs a command with /bin/sh, collecting stdout (stderr too if the command redirects it).
 // The read loop is bounded by the command's output, which ends when the command exits.
-inline ShellResult run_shell(const std::string &command) {
+inline ShellResult run_shell(const std::string& command) {
     ShellResult r;
-    std::unique_ptr<FILE, int (*)(FILE *)> pipe(::popen(command.c_str(), "r"), ::pclose);
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
     if (!pipe)
         return r;
     std::array<char, 4096> buf{};
@@ -103,7 +103,7 @@ inline ShellResult run_shell(const std::string &command) {
     return r;
 }
 
-inline bool have_program(const std::string &name) {
+inline bool have_program(const std::string& name) {
     return run_shell("command -v " + name + " >/dev/null 2>&1").status == 0;
 }
 
