@@ -10,7 +10,7 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 constexpr std::array<int8_t, 256> make_reverse() {
     std::array<int8_t, 256> r{};
-    for (auto& v : r)
+    for (auto &v : r)
         v = -1;
     for (int i = 0; i < 64; ++i)
         r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);

@@ -8,12 +8,14 @@ Md5::Md5() {
     mbedtls_md5_init(&ctx_);
     (void)mbedtls_md5_starts_ret(&ctx_);
 }
-Md5::~Md5() { mbedtls_md5_free(&ctx_); }
-Md5::Md5(const Md5& other) {
+Md5::~Md5() {
+    mbedtls_md5_free(&ctx_);
+}
+Md5::Md5(const Md5 &other) {
     mbedtls_md5_init(&ctx_);
     mbedtls_md5_clone(&ctx_, &other.ctx_);
 }
-Md5& Md5::operator=(const Md5& other) {
+Md5 &Md5::operator=(const Md5 &other) {
     if (this != &other)
         mbedtls_md5_clone(&ctx_, &other.ctx_);
     return *this;
@@ -31,12 +33,14 @@ Sha1::Sha1() {
     mbedtls_sha1_init(&ctx_);
     (void)mbedtls_sha1_starts_ret(&ctx_);
 }
-Sha1::~Sha1() { mbedtls_sha1_free(&ctx_); }
-Sha1::Sha1(const Sha1& other) {
+Sha1::~Sha1() {
+    mbedtls_sha1_free(&ctx_);
+}
+Sha1::Sha1(const Sha1 &other) {
     mbedtls_sha1_init(&ctx_);
     mbedtls_sha1_clone(&ctx_, &other.ctx_);
 }
-Sha1& Sha1::operator=(const Sha1& other) {
+Sha1 &Sha1::operator=(const Sha1 &other) {
     if (this != &other)
         mbedtls_sha1_clone(&ctx_, &other.ctx_);
     return *this;
@@ -54,12 +58,14 @@ Sha256::Sha256() {
     mbedtls_sha256_init(&ctx_);
     (void)mbedtls_sha256_starts_ret(&ctx_, 0);
 }
-Sha256::~Sha256() { mbedtls_sha256_free(&ctx_); }
-Sha256::Sha256(const Sha256& other) {
+Sha256::~Sha256() {
+    mbedtls_sha256_free(&ctx_);
+}
+Sha256::Sha256(const Sha256 &other) {
     mbedtls_sha256_init(&ctx_);
     mbedtls_sha256_clone(&ctx_, &other.ctx_);
 }
-Sha256& Sha256::operator=(const Sha256& other) {
+Sha256 &Sha256::operator=(const Sha256 &other) {
     if (this != &other)
         mbedtls_sha256_clone(&ctx_, &other.ctx_);
     return *this;

@@ -23,8 +23,8 @@ public:
     using Digest = Md5Digest;
     Md5();
     ~Md5();
-    Md5(const Md5& other);
-    Md5& operator=(const Md5& other);
+    Md5(const Md5 &other);
+    Md5 &operator=(const Md5 &other);
     void update(std::span<const uint8_t> data);
     Digest finish();
 
@@ -38,8 +38,8 @@ public:
     using Digest = Sha1Digest;
     Sha1();
     ~Sha1();
-    Sha1(const Sha1& other);
-    Sha1& operator=(const Sha1& other);
+    Sha1(const Sha1 &other);
+    Sha1 &operator=(const Sha1 &other);
     void update(std::span<const uint8_t> data);
     Digest finish();
 
@@ -53,8 +53,8 @@ public:
     using Digest = Sha256Digest;
     Sha256();
     ~Sha256();
-    Sha256(const Sha256& other);
-    Sha256& operator=(const Sha256& other);
+    Sha256(const Sha256 &other);
+    Sha256 &operator=(const Sha256 &other);
     void update(std::span<const uint8_t> data);
     Digest finish();
 
@@ -80,10 +80,10 @@ public:
             for (std::size_t i = 0; i < key.size(); ++i)
                 block[i] = key[i];
         }
-        for (auto& b : block)
+        for (auto &b : block)
             b ^= 0x36;
         inner_.update(block);
-        for (auto& b : block)
+        for (auto &b : block)
             b ^= 0x36 ^ 0x5c;
         outer_.update(block);
     }

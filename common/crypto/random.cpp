@@ -26,8 +26,8 @@ public:
         mbedtls_ctr_drbg_free(&drbg_);
         mbedtls_entropy_free(&entropy_);
     }
-    Drbg(const Drbg&) = delete;
-    Drbg& operator=(const Drbg&) = delete;
+    Drbg(const Drbg &) = delete;
+    Drbg &operator=(const Drbg &) = delete;
 
     void fill(std::span<uint8_t> out) {
         // mbedtls_ctr_drbg_random serves at most MBEDTLS_CTR_DRBG_MAX_REQUEST bytes per call.
@@ -46,14 +46,16 @@ private:
     mbedtls_ctr_drbg_context drbg_;
 };
 
-Drbg& thread_drbg() {
+Drbg &thread_drbg() {
     thread_local Drbg drbg;
     return drbg;
 }
 
 } // namespace
 
-void random_bytes(std::span<uint8_t> out) { thread_drbg().fill(out); }
+void random_bytes(std::span<uint8_t> out) {
+    thread_drbg().fill(out);
+}
 
 uint32_t random_u32() {
     uint8_t b[4];
@@ -61,6 +63,8 @@ uint32_t random_u32() {
     return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
 }
 
-uint64_t random_u64() { return (uint64_t{random_u32()} << 32) | random_u32(); }
+uint64_t random_u64() {
+    return (uint64_t{random_u32()} << 32) | random_u32();
+}
 
 } // namespace rtc::crypto

@@ -7,7 +7,7 @@ namespace rtc::stun {
 namespace {
 
 // RFC 8489 §14.1: 0x00, family, port, address (4 or 16 bytes).
-std::optional<util::Endpoint> decode(std::span<const uint8_t> value, const uint8_t* mask) {
+std::optional<util::Endpoint> decode(std::span<const uint8_t> value, const uint8_t *mask) {
     if (value.size() != 8 && value.size() != 20)
         return std::nullopt;
     uint8_t family = value[1];
@@ -28,18 +28,22 @@ std::optional<util::Endpoint> decode(std::span<const uint8_t> value, const uint8
     return e;
 }
 
-bool encode(util::ByteWriter& w, const util::Endpoint& e, const uint8_t* mask) {
-    w.write_u8(0);
-    w.write_u8(e.address.is_v4() ? kFamilyIpv4 : kFamilyIpv6);
-    w.write_u16(mask ? static_cast<uint16_t>(e.port ^ (kMagicCookie >> 16)) : e.port);
-    const uint8_t* a = e.address.data();
-    for (std::size_t i = 0; i < e.address.size(); ++i)
-        w.write_u8(static_cast<uint8_t>(a[i] ^ (mask ? mask[i] : 0)));
-    return w.ok();
+bool encode(util::ByteWriter &w, const util::Endpoint &e, const uint8_t *mask) {
+    const std::size_t n = e.address.size();
+    auto out = w.reserve(4 + n);
+    if (out.empty())
+        return false;
+    out[0] = 0;
+    out[1] = e.address.is_v4() ? kFamilyIpv4 : kFamilyIpv6;
+    util::store_u16(&out[2], mask ? static_cast<uint16_t>(e.port ^ (kMagicCookie >> 16)) : e.port);
+    const uint8_t *a = e.address.data();
+    for (std::size_t i = 0; i < n; ++i)
+        out[4 + i] = static_cast<uint8_t>(a[i] ^ (mask ? mask[i] : 0));
+    return true;
 }
 
 // RFC 8489 §14.2: IPv4 is XOR-ed with the magic cookie, IPv6 with cookie || transaction id.
-std::array<uint8_t, 16> xor_mask(const TransactionId& id) {
+std::array<uint8_t, 16> xor_mask(const TransactionId &id) {
     std::array<uint8_t, 16> m{};
     util::store_u32(m.data(), kMagicCookie);
     for (std::size_t i = 0; i < id.size(); ++i)
@@ -54,17 +58,17 @@ std::optional<util::Endpoint> parse_address(std::span<const uint8_t> value) {
 }
 
 std::optional<util::Endpoint> parse_xor_address(std::span<const uint8_t> value,
-                                                const TransactionId& transaction_id) {
+                                                const TransactionId &transaction_id) {
     auto mask = xor_mask(transaction_id);
     return decode(value, mask.data());
 }
 
-bool write_address(util::ByteWriter& w, const util::Endpoint& endpoint) {
+bool write_address(util::ByteWriter &w, const util::Endpoint &endpoint) {
     return encode(w, endpoint, nullptr);
 }
 
-bool write_xor_address(util::ByteWriter& w, const util::Endpoint& endpoint,
-                       const TransactionId& transaction_id) {
+bool write_xor_address(util::ByteWriter &w, const util::Endpoint &endpoint,
+                       const TransactionId &transaction_id) {
     auto mask = xor_mask(transaction_id);
     return encode(w, endpoint, mask.data());
 }

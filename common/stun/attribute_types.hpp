@@ -60,7 +60,9 @@ inline constexpr uint16_t kIceControlled = 0x8029;
 inline constexpr uint16_t kIceControlling = 0x802A;
 
 // RFC 8489 §14: types below 0x8000 must be understood by the receiver.
-constexpr bool is_comprehension_required(uint16_t type) { return type < 0x8000; }
+constexpr bool is_comprehension_required(uint16_t type) {
+    return type < 0x8000;
+}
 
 // True for every attribute this codec defines (the list above).
 bool is_known(uint16_t type);

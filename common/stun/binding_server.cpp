@@ -10,36 +10,50 @@ namespace rtc::stun {
 
 std::string_view to_string(DropReason reason) {
     switch (reason) {
-    case DropReason::None: return "none";
-    case DropReason::NotStun: return "not_stun";
-    case DropReason::BadLength: return "bad_length";
-    case DropReason::BadAttribute: return "bad_attribute";
-    case DropReason::MisplacedFingerprint: return "misplaced_fingerprint";
-    case DropReason::BadFingerprint: return "bad_fingerprint";
-    case DropReason::NotRequest: return "not_request";
-    case DropReason::UnsupportedMethod: return "unsupported_method";
-    case DropReason::BufferTooSmall: return "buffer_too_small";
+    case DropReason::None:
+        return "none";
+    case DropReason::NotStun:
+        return "not_stun";
+    case DropReason::BadLength:
+        return "bad_length";
+    case DropReason::BadAttribute:
+        return "bad_attribute";
+    case DropReason::MisplacedFingerprint:
+        return "misplaced_fingerprint";
+    case DropReason::BadFingerprint:
+        return "bad_fingerprint";
+    case DropReason::NotRequest:
+        return "not_request";
+    case DropReason::UnsupportedMethod:
+        return "unsupported_method";
+    case DropReason::BufferTooSmall:
+        return "buffer_too_small";
     }
     return "unknown";
 }
 
 DropReason drop_reason(ParseError error) {
     switch (error) {
-    case ParseError::NotStun: return DropReason::NotStun;
-    case ParseError::BadLength: return DropReason::BadLength;
-    case ParseError::BadAttribute: return DropReason::BadAttribute;
-    case ParseError::MisplacedFingerprint: return DropReason::MisplacedFingerprint;
-    case ParseError::BadFingerprint: return DropReason::BadFingerprint;
+    case ParseError::NotStun:
+        return DropReason::NotStun;
+    case ParseError::BadLength:
+        return DropReason::BadLength;
+    case ParseError::BadAttribute:
+        return DropReason::BadAttribute;
+    case ParseError::MisplacedFingerprint:
+        return DropReason::MisplacedFingerprint;
+    case ParseError::BadFingerprint:
+        return DropReason::BadFingerprint;
     }
     return DropReason::NotStun;
 }
 
-std::optional<std::string> BindingServer::validate(const BindingServerConfig& config) {
+std::optional<std::string> BindingServer::validate(const BindingServerConfig &config) {
     if (config.software && !Software::valid(*config.software))
         return "SOFTWARE must be fewer than 128 characters";
     if (config.rfc5780) {
-        const auto& e = *config.rfc5780;
-        bool one_family = std::all_of(e.begin(), e.end(), [&](const util::Endpoint& x) {
+        const auto &e = *config.rfc5780;
+        bool one_family = std::all_of(e.begin(), e.end(), [&](const util::Endpoint &x) {
             return x.address.family() == e[0].address.family();
         });
         if (!one_family)
@@ -92,7 +106,7 @@ struct RequestScan {
     }
 };
 
-RequestScan scan(const MessageView& m, bool udp, bool rfc5780) {
+RequestScan scan(const MessageView &m, bool udp, bool rfc5780) {
     RequestScan s;
     bool seen_change = false;
     bool seen_port = false;
@@ -131,13 +145,13 @@ RequestScan scan(const MessageView& m, bool udp, bool rfc5780) {
     return s;
 }
 
-std::size_t address_attribute_size(const util::Endpoint& e) {
+std::size_t address_attribute_size(const util::Endpoint &e) {
     return attribute_size(address_value_size(e));
 }
 
 } // namespace
 
-BindingOutcome BindingServer::handle(const BindingRequest& request, std::span<uint8_t> out) const {
+BindingOutcome BindingServer::handle(const BindingRequest &request, std::span<uint8_t> out) const {
     ParseError error{};
     auto message = MessageView::parse(request.bytes, &error);
     if (!message) {
@@ -150,7 +164,7 @@ BindingOutcome BindingServer::handle(const BindingRequest& request, std::span<ui
     return handle(*message, request, out);
 }
 
-BindingOutcome BindingServer::handle(const MessageView& m, const BindingRequest& request,
+BindingOutcome BindingServer::handle(const MessageView &m, const BindingRequest &request,
                                      std::span<uint8_t> out) const {
     BindingOutcome o;
     o.send_from = request.local_index & 3;
@@ -215,8 +229,8 @@ BindingOutcome BindingServer::handle(const MessageView& m, const BindingRequest&
 
     // Success (RFC 8489 §7.3.1). RFC 5780 §6.1: CHANGE-REQUEST picks the socket to answer from.
     if (nat && s.change) {
-        o.send_from = static_cast<uint8_t>(o.send_from ^ ((s.change->change_ip ? 2 : 0) |
-                                                          (s.change->change_port ? 1 : 0)));
+        o.send_from = static_cast<uint8_t>(
+            o.send_from ^ ((s.change->change_ip ? 2 : 0) | (s.change->change_port ? 1 : 0)));
     }
     if (s.response_port)
         o.destination.port = *s.response_port;
@@ -229,10 +243,10 @@ BindingOutcome BindingServer::handle(const MessageView& m, const BindingRequest&
     // RFC 8489 §12: RFC 3489 clients only understand MAPPED-ADDRESS.
     const bool mapped = classic && budget.take(address_attribute_size(request.source));
     const bool fingerprint = m.has_fingerprint() && budget.take(attribute_size(4));
-    const util::Endpoint* origin = nullptr;
-    const util::Endpoint* other = nullptr;
+    const util::Endpoint *origin = nullptr;
+    const util::Endpoint *other = nullptr;
     if (nat) {
-        const auto& addresses = *config_.rfc5780;
+        const auto &addresses = *config_.rfc5780;
         // OTHER-ADDRESS first: RFC 5780 clients (pion's stun-nat-behaviour, coturn's
         // turnutils_natdiscovery) send bare 20-byte requests, whose 50-byte budget has room for
         // XOR-MAPPED-ADDRESS and one IPv4 address, and they need OTHER-ADDRESS to go on.
@@ -241,8 +255,7 @@ BindingOutcome BindingServer::handle(const MessageView& m, const BindingRequest&
         if (budget.take(address_attribute_size(addresses[o.send_from])))
             origin = &addresses[o.send_from];
     }
-    const bool software =
-        config_.software && budget.take(attribute_size(config_.software->size()));
+    const bool software = config_.software && budget.take(attribute_size(config_.software->size()));
     // RFC 5780 §7.6: echo PADDING on UDP, never making the response larger than the request.
     std::optional<Padding> padding;
     if (s.padding && udp) {
@@ -254,8 +267,7 @@ BindingOutcome BindingServer::handle(const MessageView& m, const BindingRequest&
         }
     }
 
-    MessageBuilder b(out.first(limit), Method::Binding, MessageClass::SuccessResponse, tid,
-                     cookie);
+    MessageBuilder b(out.first(limit), Method::Binding, MessageClass::SuccessResponse, tid, cookie);
     b.add(XorMappedAddress{request.source});
     if (mapped)
         b.add(MappedAddress{request.source});

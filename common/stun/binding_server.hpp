@@ -13,6 +13,8 @@
 // - Unknown comprehension-required attributes get 420 with UNKNOWN-ATTRIBUTES (RFC 8489 §6.3.1).
 //   CHANGE-REQUEST without RFC 5780 addresses, and CHANGE-REQUEST or RESPONSE-PORT on anything but
 //   UDP, count as unknown (as coturn does). RFC 3489's RESPONSE-ADDRESS is unknown too.
+// - RESPONSE-PORT is honoured on UDP with or without RFC 5780 addresses: it only redirects to
+//   another port of the source IP, which a spoofed source port could do anyway.
 // - Amplification bound: a response is at most 2.5x the request (PADDING never makes it larger
 //   than the request). Optional attributes are added in priority order while they fit:
 //   XOR-MAPPED-ADDRESS (always fits), MAPPED-ADDRESS (RFC 3489 clients), FINGERPRINT (when the
@@ -59,18 +61,18 @@ struct BindingServerConfig {
 
 struct BindingRequest {
     std::span<const uint8_t> bytes;
-    util::Endpoint source; // the client's address as seen by the server
-    util::Endpoint local;  // the local address the request arrived on
+    util::Endpoint source;   // the client's address as seen by the server
+    util::Endpoint local;    // the local address the request arrived on
     uint8_t local_index = 0; // which of the rfc5780 addresses `local` is (0..3)
     Transport transport = Transport::Udp;
 };
 
 struct BindingOutcome {
-    std::size_t size = 0;     // bytes written to `out`; 0 = nothing to send
-    uint8_t send_from = 0;    // index of the rfc5780 address to send from (local_index if none)
+    std::size_t size = 0;       // bytes written to `out`; 0 = nothing to send
+    uint8_t send_from = 0;      // index of the rfc5780 address to send from (local_index if none)
     util::Endpoint destination; // where to send (the source, or RESPONSE-PORT's port)
     DropReason drop = DropReason::None; // why nothing is sent, when size == 0
-    uint16_t error_code = 0;  // 0 for success responses, else 400 / 420
+    uint16_t error_code = 0;            // 0 for success responses, else 400 / 420
 };
 
 class BindingServer {
@@ -80,16 +82,16 @@ public:
 
     // Why a configuration is unusable (SOFTWARE too long; RFC 5780 addresses that are not two
     // distinct IPs of one family times two distinct ports), or nullopt when it is fine.
-    static std::optional<std::string> validate(const BindingServerConfig& config);
+    static std::optional<std::string> validate(const BindingServerConfig &config);
 
     // Parses and answers. `out` should hold at least 2.5x the request (or kMaxMessageSize).
-    BindingOutcome handle(const BindingRequest& request, std::span<uint8_t> out) const;
+    BindingOutcome handle(const BindingRequest &request, std::span<uint8_t> out) const;
     // The same for a request already parsed by the caller (e.g. rtc-turn's dispatcher);
     // `message` must be a view of request.bytes.
-    BindingOutcome handle(const MessageView& message, const BindingRequest& request,
+    BindingOutcome handle(const MessageView &message, const BindingRequest &request,
                           std::span<uint8_t> out) const;
 
-    const BindingServerConfig& config() const { return config_; }
+    const BindingServerConfig &config() const { return config_; }
 
 private:
     BindingServerConfig config_;

@@ -5,11 +5,11 @@
 namespace rtc::stun {
 
 MessageBuilder::MessageBuilder(std::span<uint8_t> buffer, Method method, MessageClass cls,
-                               const TransactionId& transaction_id, uint32_t cookie)
+                               const TransactionId &transaction_id, uint32_t cookie)
     : MessageBuilder(buffer, message_type(method, cls), transaction_id, cookie) {}
 
 MessageBuilder::MessageBuilder(std::span<uint8_t> buffer, uint16_t type,
-                               const TransactionId& transaction_id, uint32_t cookie)
+                               const TransactionId &transaction_id, uint32_t cookie)
     : writer_(buffer), transaction_id_(transaction_id) {
     if (type > 0x3FFF) {
         fail(); // RFC 8489 §5: the top two bits are zero
@@ -21,7 +21,7 @@ MessageBuilder::MessageBuilder(std::span<uint8_t> buffer, uint16_t type,
     writer_.write_bytes(transaction_id);
 }
 
-bool MessageBuilder::begin_attribute(uint16_t type, std::size_t& start) {
+bool MessageBuilder::begin_attribute(uint16_t type, std::size_t &start) {
     if (!ok() || sealed_)
         return fail();
     start = writer_.position();
@@ -60,8 +60,8 @@ bool MessageBuilder::add_message_integrity(std::span<const uint8_t> key) {
     std::size_t length = at + attribute_size(20) - kHeaderSize;
     if (length > 0xFFFF || writer_.remaining() < attribute_size(20))
         return fail();
-    auto mac = compute_message_integrity(writer_.written().first(at),
-                                         static_cast<uint16_t>(length), key);
+    auto mac =
+        compute_message_integrity(writer_.written().first(at), static_cast<uint16_t>(length), key);
     return add_raw(attr::kMessageIntegrity, mac);
 }
 

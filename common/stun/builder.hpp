@@ -22,8 +22,8 @@ public:
     // `cookie` is kMagicCookie except when answering an RFC 3489 client, whose 128-bit
     // transaction id is echoed as cookie + id.
     MessageBuilder(std::span<uint8_t> buffer, Method method, MessageClass cls,
-                   const TransactionId& transaction_id, uint32_t cookie = kMagicCookie);
-    MessageBuilder(std::span<uint8_t> buffer, uint16_t type, const TransactionId& transaction_id,
+                   const TransactionId &transaction_id, uint32_t cookie = kMagicCookie);
+    MessageBuilder(std::span<uint8_t> buffer, uint16_t type, const TransactionId &transaction_id,
                    uint32_t cookie = kMagicCookie);
 
     // Value of the 0-3 padding bytes after attributes (RFC 8489 §14: any value; RFC 5769 uses
@@ -31,12 +31,12 @@ public:
     void set_padding_byte(uint8_t value) { padding_byte_ = value; }
 
     // Adds an attribute type from attributes.hpp.
-    template <class A> bool add(const A& attribute) {
+    template <class A> bool add(const A &attribute) {
         std::size_t start = 0;
         if (!begin_attribute(A::kType, start))
             return false;
         bool good;
-        if constexpr (requires(util::ByteWriter& w) { attribute.serialize(w, transaction_id_); })
+        if constexpr (requires(util::ByteWriter & w) { attribute.serialize(w, transaction_id_); })
             good = attribute.serialize(writer_, transaction_id_);
         else
             good = attribute.serialize(writer_);
@@ -57,10 +57,10 @@ public:
     std::size_t remaining() const { return writer_.remaining(); }
     // The finished message; empty when !ok().
     std::span<const uint8_t> bytes() const;
-    const TransactionId& transaction_id() const { return transaction_id_; }
+    const TransactionId &transaction_id() const { return transaction_id_; }
 
 private:
-    bool begin_attribute(uint16_t type, std::size_t& start);
+    bool begin_attribute(uint16_t type, std::size_t &start);
     bool end_attribute(std::size_t start, bool value_ok);
     bool fail() {
         failed_ = true;

@@ -8,7 +8,9 @@ namespace rtc::stun {
 namespace {
 
 // RFC 8264 §9.11 (Controls): Cc.
-bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+bool is_control(char32_t c) {
+    return c < 0x20 || (c >= 0x7F && c <= 0x9F);
+}
 
 // Unicode Zs other than U+0020: mapped to U+0020 by OpaqueString (RFC 8265 §4.2.1 step 1).
 bool is_non_ascii_space(char32_t c) {
@@ -86,15 +88,13 @@ std::optional<std::string> short_term_key(std::string_view password) {
     return opaque_string(password);
 }
 
-std::optional<crypto::Md5Digest> long_term_key_md5(std::string_view username,
-                                                   std::string_view realm,
-                                                   std::string_view password) {
+std::optional<crypto::Md5Digest>
+long_term_key_md5(std::string_view username, std::string_view realm, std::string_view password) {
     return key_hash<crypto::Md5>(username, realm, password);
 }
 
-std::optional<crypto::Sha256Digest> long_term_key_sha256(std::string_view username,
-                                                         std::string_view realm,
-                                                         std::string_view password) {
+std::optional<crypto::Sha256Digest>
+long_term_key_sha256(std::string_view username, std::string_view realm, std::string_view password) {
     return key_hash<crypto::Sha256>(username, realm, password);
 }
 

@@ -23,13 +23,11 @@ std::optional<std::string> short_term_key(std::string_view password);
 // RFC 8489 §9.2.2: key = MD5(username ":" OpaqueString(realm) ":" OpaqueString(password)).
 // `username` is used as found in USERNAME (already OpaqueString-processed by its sender);
 // trailing NUL bytes of each field are removed first.
-std::optional<crypto::Md5Digest> long_term_key_md5(std::string_view username,
-                                                   std::string_view realm,
-                                                   std::string_view password);
+std::optional<crypto::Md5Digest>
+long_term_key_md5(std::string_view username, std::string_view realm, std::string_view password);
 // RFC 8489 §18.5.1 (PASSWORD-ALGORITHM SHA-256): the same with SHA-256.
-std::optional<crypto::Sha256Digest> long_term_key_sha256(std::string_view username,
-                                                         std::string_view realm,
-                                                         std::string_view password);
+std::optional<crypto::Sha256Digest>
+long_term_key_sha256(std::string_view username, std::string_view realm, std::string_view password);
 
 // RFC 8489 §14.4: userhash = SHA-256(OpaqueString(username) ":" OpaqueString(realm)).
 std::optional<crypto::Sha256Digest> userhash(std::string_view username, std::string_view realm);

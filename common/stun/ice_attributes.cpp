@@ -7,7 +7,7 @@ std::optional<Priority> Priority::parse(std::span<const uint8_t> value) {
         return std::nullopt;
     return Priority{util::load_u32(value.data())};
 }
-bool Priority::serialize(util::ByteWriter& w) const {
+bool Priority::serialize(util::ByteWriter &w) const {
     w.write_u32(value);
     return w.ok();
 }
@@ -17,6 +17,8 @@ std::optional<UseCandidate> UseCandidate::parse(std::span<const uint8_t> value) 
         return std::nullopt;
     return UseCandidate{};
 }
-bool UseCandidate::serialize(util::ByteWriter& w) const { return w.ok(); }
+bool UseCandidate::serialize(util::ByteWriter &w) const {
+    return w.ok();
+}
 
 } // namespace rtc::stun

@@ -14,16 +14,16 @@ struct Priority {
     static constexpr uint16_t kType = attr::kPriority;
     uint32_t value = 0;
     static std::optional<Priority> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const Priority&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const Priority &) const = default;
 };
 
 // RFC 8445 §16.1: no value.
 struct UseCandidate {
     static constexpr uint16_t kType = attr::kUseCandidate;
     static std::optional<UseCandidate> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const UseCandidate&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const UseCandidate &) const = default;
 };
 
 // RFC 8445 §16.1: 64-bit tie-breaker, one type per role.
@@ -36,11 +36,11 @@ template <uint16_t Type> struct IceRole {
         util::ByteReader r(value);
         return IceRole{r.read_u64()};
     }
-    bool serialize(util::ByteWriter& w) const {
+    bool serialize(util::ByteWriter &w) const {
         w.write_u64(tie_breaker);
         return w.ok();
     }
-    bool operator==(const IceRole&) const = default;
+    bool operator==(const IceRole &) const = default;
 };
 using IceControlled = IceRole<attr::kIceControlled>;
 using IceControlling = IceRole<attr::kIceControlling>;

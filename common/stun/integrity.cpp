@@ -24,8 +24,8 @@ typename Mac::Digest mac_with_length(std::span<const uint8_t> prefix, uint16_t l
 
 } // namespace
 
-crypto::Sha1Digest compute_message_integrity(std::span<const uint8_t> prefix,
-                                             uint16_t length_field, std::span<const uint8_t> key) {
+crypto::Sha1Digest compute_message_integrity(std::span<const uint8_t> prefix, uint16_t length_field,
+                                             std::span<const uint8_t> key) {
     return mac_with_length<crypto::HmacSha1>(prefix, length_field, key);
 }
 

@@ -10,8 +10,8 @@
 
 namespace rtc::stun {
 
-crypto::Sha1Digest compute_message_integrity(std::span<const uint8_t> prefix,
-                                             uint16_t length_field, std::span<const uint8_t> key);
+crypto::Sha1Digest compute_message_integrity(std::span<const uint8_t> prefix, uint16_t length_field,
+                                             std::span<const uint8_t> key);
 
 crypto::Sha256Digest compute_message_integrity_sha256(std::span<const uint8_t> prefix,
                                                       uint16_t length_field,

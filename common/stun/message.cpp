@@ -11,46 +11,67 @@ using util::load_u32;
 
 std::string_view to_string(Method method) {
     switch (method) {
-    case Method::Binding: return "Binding";
-    case Method::Allocate: return "Allocate";
-    case Method::Refresh: return "Refresh";
-    case Method::Send: return "Send";
-    case Method::Data: return "Data";
-    case Method::CreatePermission: return "CreatePermission";
-    case Method::ChannelBind: return "ChannelBind";
-    case Method::Connect: return "Connect";
-    case Method::ConnectionBind: return "ConnectionBind";
-    case Method::ConnectionAttempt: return "ConnectionAttempt";
+    case Method::Binding:
+        return "Binding";
+    case Method::Allocate:
+        return "Allocate";
+    case Method::Refresh:
+        return "Refresh";
+    case Method::Send:
+        return "Send";
+    case Method::Data:
+        return "Data";
+    case Method::CreatePermission:
+        return "CreatePermission";
+    case Method::ChannelBind:
+        return "ChannelBind";
+    case Method::Connect:
+        return "Connect";
+    case Method::ConnectionBind:
+        return "ConnectionBind";
+    case Method::ConnectionAttempt:
+        return "ConnectionAttempt";
     }
     return "Unknown";
 }
 
 std::string_view to_string(MessageClass cls) {
     switch (cls) {
-    case MessageClass::Request: return "request";
-    case MessageClass::Indication: return "indication";
-    case MessageClass::SuccessResponse: return "success_response";
-    case MessageClass::ErrorResponse: return "error_response";
+    case MessageClass::Request:
+        return "request";
+    case MessageClass::Indication:
+        return "indication";
+    case MessageClass::SuccessResponse:
+        return "success_response";
+    case MessageClass::ErrorResponse:
+        return "error_response";
     }
     return "unknown";
 }
 
 std::string_view to_string(ParseError error) {
     switch (error) {
-    case ParseError::NotStun: return "not_stun";
-    case ParseError::BadLength: return "bad_length";
-    case ParseError::BadAttribute: return "bad_attribute";
-    case ParseError::MisplacedFingerprint: return "misplaced_fingerprint";
-    case ParseError::BadFingerprint: return "bad_fingerprint";
+    case ParseError::NotStun:
+        return "not_stun";
+    case ParseError::BadLength:
+        return "bad_length";
+    case ParseError::BadAttribute:
+        return "bad_attribute";
+    case ParseError::MisplacedFingerprint:
+        return "misplaced_fingerprint";
+    case ParseError::BadFingerprint:
+        return "bad_fingerprint";
     }
     return "unknown";
 }
 
 namespace {
-constexpr std::size_t padded(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+constexpr std::size_t padded(std::size_t n) {
+    return (n + 3) & ~std::size_t{3};
+}
 } // namespace
 
-std::optional<MessageView> MessageView::parse(std::span<const uint8_t> bytes, ParseError* error) {
+std::optional<MessageView> MessageView::parse(std::span<const uint8_t> bytes, ParseError *error) {
     auto fail = [error](ParseError e) -> std::optional<MessageView> {
         if (error)
             *error = e;
@@ -105,7 +126,9 @@ std::optional<MessageView> MessageView::parse(std::span<const uint8_t> bytes, Pa
     return m;
 }
 
-uint32_t MessageView::cookie() const { return load_u32(bytes_.data() + 4); }
+uint32_t MessageView::cookie() const {
+    return load_u32(bytes_.data() + 4);
+}
 
 TransactionId MessageView::transaction_id() const {
     TransactionId id;
@@ -121,13 +144,13 @@ bool MessageView::visible(std::size_t offset) const {
 }
 
 AttributeView MessageView::Iterator::operator*() const {
-    const uint8_t* p = message_->bytes_.data() + pos_;
+    const uint8_t *p = message_->bytes_.data() + pos_;
     uint16_t length = load_u16(p + 2);
     return AttributeView{load_u16(p), message_->bytes_.subspan(pos_ + kAttributeHeaderSize, length),
                          pos_};
 }
 
-MessageView::Iterator& MessageView::Iterator::operator++() {
+MessageView::Iterator &MessageView::Iterator::operator++() {
     uint16_t length = load_u16(message_->bytes_.data() + pos_ + 2);
     pos_ += kAttributeHeaderSize + padded(length);
     skip_ignored();
@@ -137,7 +160,7 @@ MessageView::Iterator& MessageView::Iterator::operator++() {
 void MessageView::Iterator::skip_ignored() {
     if (message_ == nullptr)
         return;
-    const auto& bytes = message_->bytes_;
+    const auto &bytes = message_->bytes_;
     while (pos_ < bytes.size() && !message_->visible(pos_))
         pos_ += kAttributeHeaderSize + padded(load_u16(bytes.data() + pos_ + 2));
 }

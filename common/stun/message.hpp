@@ -84,7 +84,7 @@ public:
     // copying. The view refers to `bytes`, which must outlive it. Messages without the magic
     // cookie are accepted as RFC 3489 ("classic") messages: see is_classic().
     static std::optional<MessageView> parse(std::span<const uint8_t> bytes,
-                                            ParseError* error = nullptr);
+                                            ParseError *error = nullptr);
 
     uint16_t type() const { return type_; }
     Method method() const { return method_of(type_); }
@@ -106,21 +106,21 @@ public:
         using difference_type = std::ptrdiff_t;
         Iterator() = default;
         AttributeView operator*() const;
-        Iterator& operator++();
+        Iterator &operator++();
         Iterator operator++(int) {
             auto copy = *this;
             ++*this;
             return copy;
         }
-        bool operator==(const Iterator& other) const { return pos_ == other.pos_; }
+        bool operator==(const Iterator &other) const { return pos_ == other.pos_; }
 
     private:
         friend class MessageView;
-        Iterator(const MessageView* message, std::size_t pos) : message_(message), pos_(pos) {
+        Iterator(const MessageView *message, std::size_t pos) : message_(message), pos_(pos) {
             skip_ignored();
         }
         void skip_ignored();
-        const MessageView* message_ = nullptr;
+        const MessageView *message_ = nullptr;
         std::size_t pos_ = 0;
     };
     Iterator begin() const { return Iterator(this, kHeaderSize); }
@@ -145,7 +145,7 @@ public:
     // Comprehension-required attribute types (RFC 8489 §14) that `is_known(type)` rejects,
     // each listed once. Fills `out` (at most out.size() entries) and returns how many it wrote.
     template <class Known>
-    std::size_t unknown_comprehension_required(Known&& is_known, std::span<uint16_t> out) const {
+    std::size_t unknown_comprehension_required(Known &&is_known, std::span<uint16_t> out) const {
         std::size_t n = 0;
         for (auto a : *this) {
             if (!attr::is_comprehension_required(a.type) || is_known(a.type))

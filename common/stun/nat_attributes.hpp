@@ -19,8 +19,8 @@ struct ChangeRequest {
     bool change_ip = false;
     bool change_port = false;
     static std::optional<ChangeRequest> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const ChangeRequest&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const ChangeRequest &) const = default;
 };
 
 // RFC 5780 §7.5: a port followed by 2 bytes of padding.
@@ -28,8 +28,8 @@ struct ResponsePort {
     static constexpr uint16_t kType = attr::kResponsePort;
     uint16_t port = 0;
     static std::optional<ResponsePort> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const ResponsePort&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const ResponsePort &) const = default;
 };
 
 // RFC 5780 §7.6: free-form bytes whose value does not matter, only their length. Serialised
@@ -38,8 +38,8 @@ struct Padding {
     static constexpr uint16_t kType = attr::kPadding;
     std::size_t length = 0;
     static std::optional<Padding> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const Padding&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const Padding &) const = default;
 };
 
 } // namespace rtc::stun

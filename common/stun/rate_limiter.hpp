@@ -14,11 +14,12 @@
 namespace rtc::stun {
 
 struct RateLimiterConfig {
-    double rate = 20.0;            // tokens added per second
-    double burst = 20.0;           // bucket size (and the allowance of a new source)
-    std::size_t capacity = 65536;  // sources tracked (rounded up to a multiple of 8)
-    unsigned ipv6_prefix = 64;     // IPv6 sources are grouped by this prefix (1..128)
-    uint64_t seed = 0;             // hash key
+    double rate = 20.0;           // tokens added per second
+    double burst = 20.0;          // bucket size (and the allowance of a new source)
+    std::size_t capacity = 65536; // sources tracked (rounded up to a multiple of 8)
+    unsigned ipv6_prefix = 64;    // IPv6 sources are grouped by this prefix (1..128);
+                                  // IPv4 and IPv4-mapped sources count per address
+    uint64_t seed = 0;            // hash key
 };
 
 class RateLimiter {
@@ -26,23 +27,29 @@ public:
     using Clock = std::chrono::steady_clock;
     static constexpr std::size_t kWays = 8;
 
-    explicit RateLimiter(const RateLimiterConfig& config);
+    explicit RateLimiter(const RateLimiterConfig &config);
 
     // Takes one token from the source's bucket; false when it is empty.
-    bool allow(const util::IpAddress& source, Clock::time_point now);
+    bool allow(const util::IpAddress &source, Clock::time_point now);
 
     std::size_t tracked() const { return tracked_; }
     std::size_t capacity() const { return entries_.size(); }
 
 private:
+    // The (prefix of the) address as 128 bits; IPv4 as its IPv4-mapped IPv6 form.
+    struct Key {
+        uint64_t hi = 0;
+        uint64_t lo = 0;
+        bool operator==(const Key &) const = default;
+    };
     struct Entry {
-        util::IpAddress key;
+        Key key;
         Clock::time_point last{};
         double tokens = 0;
         bool used = false;
     };
-    util::IpAddress key_of(const util::IpAddress& source) const;
-    std::size_t set_of(const util::IpAddress& key) const;
+    Key key_of(const util::IpAddress &source) const;
+    std::size_t set_of(const Key &key) const;
 
     RateLimiterConfig config_;
     std::vector<Entry> entries_;

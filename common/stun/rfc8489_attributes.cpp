@@ -7,10 +7,12 @@
 namespace rtc::stun {
 
 namespace {
-constexpr std::size_t padded(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+constexpr std::size_t padded(std::size_t n) {
+    return (n + 3) & ~std::size_t{3};
+}
 
 template <std::size_t N>
-bool copy_exact(std::span<const uint8_t> value, std::array<uint8_t, N>& out) {
+bool copy_exact(std::span<const uint8_t> value, std::array<uint8_t, N> &out) {
     if (value.size() != N)
         return false;
     std::copy(value.begin(), value.end(), out.begin());
@@ -28,7 +30,7 @@ std::optional<Userhash> Userhash::parse(std::span<const uint8_t> value) {
         return std::nullopt;
     return u;
 }
-bool Userhash::serialize(util::ByteWriter& w) const {
+bool Userhash::serialize(util::ByteWriter &w) const {
     w.write_bytes(hash);
     return w.ok();
 }
@@ -39,7 +41,7 @@ std::optional<MessageIntegrity> MessageIntegrity::parse(std::span<const uint8_t>
         return std::nullopt;
     return m;
 }
-bool MessageIntegrity::serialize(util::ByteWriter& w) const {
+bool MessageIntegrity::serialize(util::ByteWriter &w) const {
     w.write_bytes(hmac);
     return w.ok();
 }
@@ -53,7 +55,7 @@ MessageIntegritySha256::parse(std::span<const uint8_t> value) {
     std::copy(value.begin(), value.end(), m.hmac.begin());
     return m;
 }
-bool MessageIntegritySha256::serialize(util::ByteWriter& w) const {
+bool MessageIntegritySha256::serialize(util::ByteWriter &w) const {
     if (length < 16 || length > 32 || length % 4 != 0)
         return false;
     w.write_bytes(std::span(hmac).first(length));
@@ -65,7 +67,7 @@ std::optional<Fingerprint> Fingerprint::parse(std::span<const uint8_t> value) {
         return std::nullopt;
     return Fingerprint{util::load_u32(value.data())};
 }
-bool Fingerprint::serialize(util::ByteWriter& w) const {
+bool Fingerprint::serialize(util::ByteWriter &w) const {
     w.write_u32(crc);
     return w.ok();
 }
@@ -83,7 +85,7 @@ std::optional<ErrorCode> ErrorCode::parse(std::span<const uint8_t> value) {
         return std::nullopt;
     return ErrorCode{static_cast<uint16_t>(cls * 100 + number), reason};
 }
-bool ErrorCode::serialize(util::ByteWriter& w) const {
+bool ErrorCode::serialize(util::ByteWriter &w) const {
     if (code < 300 || code > 699 || !text_within_limits(reason, 763, 127))
         return false;
     w.write_u16(0);
@@ -96,25 +98,44 @@ bool ErrorCode::serialize(util::ByteWriter& w) const {
 std::string_view default_reason(uint16_t code) {
     using namespace error_code;
     switch (code) {
-    case kTryAlternate: return "Try Alternate";
-    case kBadRequest: return "Bad Request";
-    case kUnauthorized: return "Unauthorized";
-    case kForbidden: return "Forbidden";
-    case kMobilityForbidden: return "Mobility Forbidden";
-    case kUnknownAttribute: return "Unknown Attribute";
-    case kAllocationMismatch: return "Allocation Mismatch";
-    case kStaleNonce: return "Stale Nonce";
-    case kAddressFamilyNotSupported: return "Address Family not Supported";
-    case kWrongCredentials: return "Wrong Credentials";
-    case kUnsupportedTransportProtocol: return "Unsupported Transport Protocol";
-    case kPeerAddressFamilyMismatch: return "Peer Address Family Mismatch";
-    case kConnectionAlreadyExists: return "Connection Already Exists";
-    case kConnectionTimeoutOrFailure: return "Connection Timeout or Failure";
-    case kAllocationQuotaReached: return "Allocation Quota Reached";
-    case kRoleConflict: return "Role Conflict";
-    case kServerError: return "Server Error";
-    case kInsufficientCapacity: return "Insufficient Capacity";
-    default: return "Error";
+    case kTryAlternate:
+        return "Try Alternate";
+    case kBadRequest:
+        return "Bad Request";
+    case kUnauthorized:
+        return "Unauthorized";
+    case kForbidden:
+        return "Forbidden";
+    case kMobilityForbidden:
+        return "Mobility Forbidden";
+    case kUnknownAttribute:
+        return "Unknown Attribute";
+    case kAllocationMismatch:
+        return "Allocation Mismatch";
+    case kStaleNonce:
+        return "Stale Nonce";
+    case kAddressFamilyNotSupported:
+        return "Address Family not Supported";
+    case kWrongCredentials:
+        return "Wrong Credentials";
+    case kUnsupportedTransportProtocol:
+        return "Unsupported Transport Protocol";
+    case kPeerAddressFamilyMismatch:
+        return "Peer Address Family Mismatch";
+    case kConnectionAlreadyExists:
+        return "Connection Already Exists";
+    case kConnectionTimeoutOrFailure:
+        return "Connection Timeout or Failure";
+    case kAllocationQuotaReached:
+        return "Allocation Quota Reached";
+    case kRoleConflict:
+        return "Role Conflict";
+    case kServerError:
+        return "Server Error";
+    case kInsufficientCapacity:
+        return "Insufficient Capacity";
+    default:
+        return "Error";
     }
 }
 
@@ -126,14 +147,14 @@ std::optional<UnknownAttributes> UnknownAttributes::parse(std::span<const uint8_
         u.types[u.count++] = util::load_u16(value.data() + i);
     return u;
 }
-bool UnknownAttributes::serialize(util::ByteWriter& w) const {
+bool UnknownAttributes::serialize(util::ByteWriter &w) const {
     if (count > kMaxTypes)
         return false;
     for (std::size_t i = 0; i < count; ++i)
         w.write_u16(types[i]);
     return w.ok();
 }
-bool UnknownAttributes::operator==(const UnknownAttributes& other) const {
+bool UnknownAttributes::operator==(const UnknownAttributes &other) const {
     return std::ranges::equal(list(), other.list());
 }
 
@@ -146,7 +167,7 @@ std::optional<PasswordAlgorithm> PasswordAlgorithm::parse(std::span<const uint8_
         return std::nullopt;
     return PasswordAlgorithm{util::load_u16(value.data()), value.subspan(4, length)};
 }
-bool PasswordAlgorithm::serialize(util::ByteWriter& w) const {
+bool PasswordAlgorithm::serialize(util::ByteWriter &w) const {
     if (parameters.size() > 0xFFFF)
         return false;
     w.write_u16(algorithm);
@@ -155,7 +176,7 @@ bool PasswordAlgorithm::serialize(util::ByteWriter& w) const {
     w.pad_to(4);
     return w.ok();
 }
-bool PasswordAlgorithm::operator==(const PasswordAlgorithm& other) const {
+bool PasswordAlgorithm::operator==(const PasswordAlgorithm &other) const {
     return algorithm == other.algorithm && std::ranges::equal(parameters, other.parameters);
 }
 
@@ -174,7 +195,7 @@ std::optional<PasswordAlgorithms> PasswordAlgorithms::parse(std::span<const uint
     }
     return list;
 }
-bool PasswordAlgorithms::serialize(util::ByteWriter& w) const {
+bool PasswordAlgorithms::serialize(util::ByteWriter &w) const {
     if (count > kMaxAlgorithms)
         return false;
     for (std::size_t i = 0; i < count; ++i)
@@ -182,7 +203,7 @@ bool PasswordAlgorithms::serialize(util::ByteWriter& w) const {
             return false;
     return w.ok();
 }
-bool PasswordAlgorithms::operator==(const PasswordAlgorithms& other) const {
+bool PasswordAlgorithms::operator==(const PasswordAlgorithms &other) const {
     return std::ranges::equal(list(), other.list());
 }
 

@@ -27,13 +27,13 @@ template <uint16_t Type, std::size_t MaxBytes, std::size_t MaxChars> struct Text
             return std::nullopt;
         return TextAttribute{text};
     }
-    bool serialize(util::ByteWriter& w) const {
+    bool serialize(util::ByteWriter &w) const {
         if (!valid(value))
             return false;
         w.write_string(value);
         return w.ok();
     }
-    bool operator==(const TextAttribute&) const = default;
+    bool operator==(const TextAttribute &) const = default;
 };
 
 bool text_within_limits(std::string_view text, std::size_t max_bytes, std::size_t max_chars);
@@ -58,8 +58,8 @@ struct Userhash {
     static constexpr uint16_t kType = attr::kUserhash;
     std::array<uint8_t, 32> hash{};
     static std::optional<Userhash> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const Userhash&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const Userhash &) const = default;
 };
 
 // RFC 8489 §14.5: 20-byte HMAC-SHA1. To add a correct one, use
@@ -68,8 +68,8 @@ struct MessageIntegrity {
     static constexpr uint16_t kType = attr::kMessageIntegrity;
     std::array<uint8_t, 20> hmac{};
     static std::optional<MessageIntegrity> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const MessageIntegrity&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const MessageIntegrity &) const = default;
 };
 
 // RFC 8489 §14.6: HMAC-SHA256, possibly truncated to 16..32 bytes (a multiple of 4).
@@ -78,8 +78,8 @@ struct MessageIntegritySha256 {
     std::array<uint8_t, 32> hmac{};
     std::size_t length = 32;
     static std::optional<MessageIntegritySha256> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const MessageIntegritySha256&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const MessageIntegritySha256 &) const = default;
 };
 
 // RFC 8489 §14.7: CRC-32 of the message before it, XOR 0x5354554E. Add a correct one with
@@ -88,8 +88,8 @@ struct Fingerprint {
     static constexpr uint16_t kType = attr::kFingerprint;
     uint32_t crc = 0;
     static std::optional<Fingerprint> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const Fingerprint&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const Fingerprint &) const = default;
 };
 
 // RFC 8489 §14.8. Codes 300..699; reason fewer than 128 characters (763 bytes).
@@ -98,8 +98,8 @@ struct ErrorCode {
     uint16_t code = 0;
     std::string_view reason;
     static std::optional<ErrorCode> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const ErrorCode&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const ErrorCode &) const = default;
 };
 
 // Error codes of RFC 8489 §14.8, RFC 8656 §19 and RFC 6062 §6.3, and RFC 8445 §7.3.1.1.
@@ -143,8 +143,8 @@ struct UnknownAttributes {
     }
     std::span<const uint16_t> list() const { return std::span(types).first(count); }
     static std::optional<UnknownAttributes> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const UnknownAttributes& other) const;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const UnknownAttributes &other) const;
 };
 
 // RFC 8489 §18.5: password algorithm numbers.
@@ -157,8 +157,8 @@ struct PasswordAlgorithm {
     uint16_t algorithm = 0;
     std::span<const uint8_t> parameters;
     static std::optional<PasswordAlgorithm> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const PasswordAlgorithm& other) const;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const PasswordAlgorithm &other) const;
 };
 
 // RFC 8489 §14.11: a list of the above. Up to kMaxAlgorithms entries (two are registered);
@@ -169,7 +169,7 @@ struct PasswordAlgorithms {
     std::array<PasswordAlgorithm, kMaxAlgorithms> algorithms{};
     std::size_t count = 0;
 
-    bool add(const PasswordAlgorithm& a) {
+    bool add(const PasswordAlgorithm &a) {
         if (count == kMaxAlgorithms)
             return false;
         algorithms[count++] = a;
@@ -177,8 +177,8 @@ struct PasswordAlgorithms {
     }
     std::span<const PasswordAlgorithm> list() const { return std::span(algorithms).first(count); }
     static std::optional<PasswordAlgorithms> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const PasswordAlgorithms& other) const;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const PasswordAlgorithms &other) const;
 };
 
 } // namespace rtc::stun

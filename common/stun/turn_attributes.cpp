@@ -11,7 +11,7 @@ std::optional<ChannelNumber> ChannelNumber::parse(std::span<const uint8_t> value
         return std::nullopt;
     return ChannelNumber{util::load_u16(value.data())};
 }
-bool ChannelNumber::serialize(util::ByteWriter& w) const {
+bool ChannelNumber::serialize(util::ByteWriter &w) const {
     w.write_u16(number);
     w.write_u16(0);
     return w.ok();
@@ -22,19 +22,23 @@ std::optional<Lifetime> Lifetime::parse(std::span<const uint8_t> value) {
         return std::nullopt;
     return Lifetime{util::load_u32(value.data())};
 }
-bool Lifetime::serialize(util::ByteWriter& w) const {
+bool Lifetime::serialize(util::ByteWriter &w) const {
     w.write_u32(seconds);
     return w.ok();
 }
 
-std::optional<Data> Data::parse(std::span<const uint8_t> value) { return Data{value}; }
-bool Data::serialize(util::ByteWriter& w) const {
+std::optional<Data> Data::parse(std::span<const uint8_t> value) {
+    return Data{value};
+}
+bool Data::serialize(util::ByteWriter &w) const {
     if (bytes.size() > 0xFFFF)
         return false;
     w.write_bytes(bytes);
     return w.ok();
 }
-bool Data::operator==(const Data& other) const { return std::ranges::equal(bytes, other.bytes); }
+bool Data::operator==(const Data &other) const {
+    return std::ranges::equal(bytes, other.bytes);
+}
 
 std::optional<EvenPort> EvenPort::parse(std::span<const uint8_t> value) {
     // One byte; tolerate senders that include the padding in the length.
@@ -42,7 +46,7 @@ std::optional<EvenPort> EvenPort::parse(std::span<const uint8_t> value) {
         return std::nullopt;
     return EvenPort{(value[0] & 0x80) != 0};
 }
-bool EvenPort::serialize(util::ByteWriter& w) const {
+bool EvenPort::serialize(util::ByteWriter &w) const {
     w.write_u8(reserve ? 0x80 : 0x00);
     return w.ok();
 }
@@ -52,7 +56,7 @@ std::optional<RequestedTransport> RequestedTransport::parse(std::span<const uint
         return std::nullopt;
     return RequestedTransport{value[0]};
 }
-bool RequestedTransport::serialize(util::ByteWriter& w) const {
+bool RequestedTransport::serialize(util::ByteWriter &w) const {
     w.write_u8(protocol);
     w.write_fill(3);
     return w.ok();
@@ -63,7 +67,9 @@ std::optional<DontFragment> DontFragment::parse(std::span<const uint8_t> value) 
         return std::nullopt;
     return DontFragment{};
 }
-bool DontFragment::serialize(util::ByteWriter& w) const { return w.ok(); }
+bool DontFragment::serialize(util::ByteWriter &w) const {
+    return w.ok();
+}
 
 std::optional<ReservationToken> ReservationToken::parse(std::span<const uint8_t> value) {
     if (value.size() != 8)
@@ -71,7 +77,7 @@ std::optional<ReservationToken> ReservationToken::parse(std::span<const uint8_t>
     util::ByteReader r(value);
     return ReservationToken{r.read_u64()};
 }
-bool ReservationToken::serialize(util::ByteWriter& w) const {
+bool ReservationToken::serialize(util::ByteWriter &w) const {
     w.write_u64(token);
     return w.ok();
 }
@@ -88,7 +94,7 @@ std::optional<AddressErrorCode> AddressErrorCode::parse(std::span<const uint8_t>
         return std::nullopt;
     return AddressErrorCode{value[0], static_cast<uint16_t>(cls * 100 + number), reason};
 }
-bool AddressErrorCode::serialize(util::ByteWriter& w) const {
+bool AddressErrorCode::serialize(util::ByteWriter &w) const {
     if (code < 300 || code > 699 || !text_within_limits(reason, 763, 127))
         return false;
     w.write_u8(family);
@@ -104,7 +110,7 @@ std::optional<Icmp> Icmp::parse(std::span<const uint8_t> value) {
         return std::nullopt;
     return Icmp{value[2], value[3], util::load_u32(value.data() + 4)};
 }
-bool Icmp::serialize(util::ByteWriter& w) const {
+bool Icmp::serialize(util::ByteWriter &w) const {
     w.write_u16(0);
     w.write_u8(icmp_type);
     w.write_u8(icmp_code);
@@ -117,7 +123,7 @@ std::optional<ConnectionId> ConnectionId::parse(std::span<const uint8_t> value) 
         return std::nullopt;
     return ConnectionId{util::load_u32(value.data())};
 }
-bool ConnectionId::serialize(util::ByteWriter& w) const {
+bool ConnectionId::serialize(util::ByteWriter &w) const {
     w.write_u32(id);
     return w.ok();
 }

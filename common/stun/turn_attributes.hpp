@@ -19,8 +19,8 @@ struct ChannelNumber {
     // RFC 8656 §12: channels 0x4000 through 0x4FFF.
     static constexpr bool in_range(uint16_t n) { return n >= 0x4000 && n <= 0x4FFF; }
     static std::optional<ChannelNumber> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const ChannelNumber&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const ChannelNumber &) const = default;
 };
 
 // RFC 8656 §18.2: seconds.
@@ -28,8 +28,8 @@ struct Lifetime {
     static constexpr uint16_t kType = attr::kLifetime;
     uint32_t seconds = 0;
     static std::optional<Lifetime> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const Lifetime&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const Lifetime &) const = default;
 };
 
 // RFC 8656 §18.4: application data, a view into the message.
@@ -37,8 +37,8 @@ struct Data {
     static constexpr uint16_t kType = attr::kData;
     std::span<const uint8_t> bytes;
     static std::optional<Data> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const Data& other) const;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const Data &other) const;
 };
 
 // RFC 8656 §18.6 / §18.7 (RFC 8656 §18.11 for ADDITIONAL-ADDRESS-FAMILY): a family byte
@@ -51,12 +51,12 @@ template <uint16_t Type> struct AddressFamilyAttribute {
             return std::nullopt;
         return AddressFamilyAttribute{value[0]};
     }
-    bool serialize(util::ByteWriter& w) const {
+    bool serialize(util::ByteWriter &w) const {
         w.write_u8(family);
         w.write_fill(3);
         return w.ok();
     }
-    bool operator==(const AddressFamilyAttribute&) const = default;
+    bool operator==(const AddressFamilyAttribute &) const = default;
 };
 using RequestedAddressFamily = AddressFamilyAttribute<attr::kRequestedAddressFamily>;
 using AdditionalAddressFamily = AddressFamilyAttribute<attr::kAdditionalAddressFamily>;
@@ -66,8 +66,8 @@ struct EvenPort {
     static constexpr uint16_t kType = attr::kEvenPort;
     bool reserve = false;
     static std::optional<EvenPort> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const EvenPort&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const EvenPort &) const = default;
 };
 
 // RFC 8656 §18.9: IP protocol number and 3 bytes RFFU.
@@ -77,16 +77,16 @@ struct RequestedTransport {
     static constexpr uint8_t kTcp = 6; // RFC 6062 §6.1
     uint8_t protocol = kUdp;
     static std::optional<RequestedTransport> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const RequestedTransport&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const RequestedTransport &) const = default;
 };
 
 // RFC 8656 §18.10: no value.
 struct DontFragment {
     static constexpr uint16_t kType = attr::kDontFragment;
     static std::optional<DontFragment> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const DontFragment&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const DontFragment &) const = default;
 };
 
 // RFC 8656 §18.12: 8 opaque bytes.
@@ -94,8 +94,8 @@ struct ReservationToken {
     static constexpr uint16_t kType = attr::kReservationToken;
     uint64_t token = 0;
     static std::optional<ReservationToken> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const ReservationToken&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const ReservationToken &) const = default;
 };
 
 // RFC 8656 §18.13: family, 13 reserved bits, class (3 bits), number (8 bits), reason.
@@ -105,8 +105,8 @@ struct AddressErrorCode {
     uint16_t code = 0;
     std::string_view reason;
     static std::optional<AddressErrorCode> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const AddressErrorCode&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const AddressErrorCode &) const = default;
 };
 
 // RFC 8656 §18.14: 2 reserved bytes, ICMP type, ICMP code, 4 bytes of error data.
@@ -116,8 +116,8 @@ struct Icmp {
     uint8_t icmp_code = 0;
     uint32_t error_data = 0;
     static std::optional<Icmp> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const Icmp&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const Icmp &) const = default;
 };
 
 // RFC 6062 §6.2.1: 32-bit connection id.
@@ -125,8 +125,8 @@ struct ConnectionId {
     static constexpr uint16_t kType = attr::kConnectionId;
     uint32_t id = 0;
     static std::optional<ConnectionId> parse(std::span<const uint8_t> value);
-    bool serialize(util::ByteWriter& w) const;
-    bool operator==(const ConnectionId&) const = default;
+    bool serialize(util::ByteWriter &w) const;
+    bool operator==(const ConnectionId &) const = default;
 };
 
 } // namespace rtc::stun

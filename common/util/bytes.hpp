@@ -122,7 +122,7 @@ public:
         pos_ += bytes.size();
     }
     void write_string(std::string_view s) {
-        write_bytes({reinterpret_cast<const uint8_t*>(s.data()), s.size()});
+        write_bytes({reinterpret_cast<const uint8_t *>(s.data()), s.size()});
     }
     void write_fill(std::size_t n, uint8_t value = 0) {
         if (!require(n))
@@ -189,15 +189,17 @@ private:
 };
 
 // Free helpers for fixed offsets into a buffer the caller has already bounds-checked.
-inline uint16_t load_u16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-inline uint32_t load_u32(const uint8_t* p) {
+inline uint16_t load_u16(const uint8_t *p) {
+    return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+inline uint32_t load_u32(const uint8_t *p) {
     return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
 }
-inline void store_u16(uint8_t* p, uint16_t v) {
+inline void store_u16(uint8_t *p, uint16_t v) {
     p[0] = static_cast<uint8_t>(v >> 8);
     p[1] = static_cast<uint8_t>(v);
 }
-inline void store_u32(uint8_t* p, uint32_t v) {
+inline void store_u32(uint8_t *p, uint32_t v) {
     p[0] = static_cast<uint8_t>(v >> 24);
     p[1] = static_cast<uint8_t>(v >> 16);
     p[2] = static_cast<uint8_t>(v >> 8);
@@ -206,10 +208,10 @@ inline void store_u32(uint8_t* p, uint32_t v) {
 
 // View text as bytes and back, without copying.
 inline std::span<const uint8_t> as_bytes(std::string_view s) {
-    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+    return {reinterpret_cast<const uint8_t *>(s.data()), s.size()};
 }
 inline std::string_view as_string_view(std::span<const uint8_t> b) {
-    return {reinterpret_cast<const char*>(b.data()), b.size()};
+    return {reinterpret_cast<const char *>(b.data()), b.size()};
 }
 
 } // namespace rtc::util

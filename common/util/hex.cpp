@@ -14,10 +14,12 @@ int hex_value(char c) {
     return -1;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Calls sink(byte) for every decoded byte; false on malformed text.
-template <class Sink> bool decode(std::string_view text, Sink&& sink) {
+template <class Sink> bool decode(std::string_view text, Sink &&sink) {
     std::size_t i = 0;
     while (i < text.size()) {
         if (is_space(text[i])) {

@@ -59,7 +59,7 @@ std::size_t utf8_length(std::string_view text) {
     return n;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
+void append_utf8(std::string &out, char32_t cp) {
     if (cp < 0x80) {
         out.push_back(static_cast<char>(cp));
     } else if (cp < 0x800) {

@@ -22,6 +22,6 @@ bool is_valid_utf8(std::string_view text);
 // (and bounded by the byte count) even for malformed input.
 std::size_t utf8_length(std::string_view text);
 
-void append_utf8(std::string& out, char32_t code_point);
+void append_utf8(std::string &out, char32_t code_point);
 
 } // namespace rtc::util

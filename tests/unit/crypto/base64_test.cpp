@@ -10,9 +10,14 @@ using rtc::crypto::base64_decode;
 using rtc::crypto::base64_encode;
 
 TEST_CASE("crypto/base64: RFC 4648 §10 vectors both ways") {
-    const std::pair<const char*, const char*> vectors[] = {
-        {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+    const std::pair<const char *, const char *> vectors[] = {
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
     };
     for (auto [plain, encoded] : vectors) {
         CHECK(base64_encode(rtc::util::as_bytes(plain)) == encoded);
@@ -25,12 +30,12 @@ TEST_CASE("crypto/base64: RFC 4648 §10 vectors both ways") {
 }
 
 TEST_CASE("crypto/base64: bad input is rejected") {
-    CHECK_FALSE(base64_decode("Zg="));      // length not a multiple of 4
-    CHECK_FALSE(base64_decode("Zg=a"));     // padding in the middle
-    CHECK_FALSE(base64_decode("Z===")); // too much padding
+    CHECK_FALSE(base64_decode("Zg="));       // length not a multiple of 4
+    CHECK_FALSE(base64_decode("Zg=a"));      // padding in the middle
+    CHECK_FALSE(base64_decode("Z==="));      // too much padding
     CHECK_FALSE(base64_decode("Zm9v Zg==")); // whitespace
-    CHECK_FALSE(base64_decode("Zm9*"));     // outside the alphabet
-    CHECK_FALSE(base64_decode("Zh=="));     // non-zero trailing bits
-    CHECK_FALSE(base64_decode("Zm9=Zm9v")); // padding before the end
+    CHECK_FALSE(base64_decode("Zm9*"));      // outside the alphabet
+    CHECK_FALSE(base64_decode("Zh=="));      // non-zero trailing bits
+    CHECK_FALSE(base64_decode("Zm9=Zm9v"));  // padding before the end
     CHECK_FALSE(base64_decode("===="));
 }

@@ -10,7 +10,7 @@ using rtc::crypto::crc32;
 
 namespace {
 // Bit-at-a-time reference (ISO 3309 / ITU-T V.42 CRC-32).
-uint32_t reference_crc32(const std::vector<uint8_t>& data) {
+uint32_t reference_crc32(const std::vector<uint8_t> &data) {
     uint32_t c = 0xFFFFFFFFu;
     for (uint8_t b : data) {
         c ^= b;
@@ -24,8 +24,7 @@ uint32_t reference_crc32(const std::vector<uint8_t>& data) {
 TEST_CASE("crypto/crc32: check value and empty input") {
     CHECK(crc32(rtc::util::as_bytes("123456789")) == 0xCBF43926u); // the standard check value
     CHECK(crc32({}) == 0u);
-    CHECK(crc32(rtc::util::as_bytes("The quick brown fox jumps over the lazy dog")) ==
-          0x414FA339u);
+    CHECK(crc32(rtc::util::as_bytes("The quick brown fox jumps over the lazy dog")) == 0x414FA339u);
 }
 
 TEST_CASE("crypto/crc32: slicing-by-8 matches the bitwise reference at every length") {

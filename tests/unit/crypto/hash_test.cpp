@@ -38,8 +38,7 @@ TEST_CASE("crypto/hash: HMAC-SHA1 (RFC 2202 test cases 1, 2, 6)") {
           "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
     std::vector<uint8_t> key6(80, 0xaa);
     CHECK(to_hex(hmac_sha1(key6, as_bytes("Test Using Larger Than Block-Size Key - Hash Key "
-                                          "First"))) ==
-          "aa4ae5e15272d00e95705637ce8a3b55ed402112");
+                                          "First"))) == "aa4ae5e15272d00e95705637ce8a3b55ed402112");
 }
 
 TEST_CASE("crypto/hash: HMAC-SHA256 (RFC 4231 test cases 1, 2, 6)") {

@@ -17,8 +17,7 @@ using rtc::stun::test::to_vector;
 namespace {
 
 // RFC 5769's transaction id, so the XOR vectors of §2.2/§2.3 apply.
-const TransactionId kId = {0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34,
-                           0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae};
+const TransactionId kId = {0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae};
 
 template <class A> std::optional<A> parse_value(std::span<const uint8_t> value) {
     if constexpr (requires { A::parse(value, kId); })
@@ -27,7 +26,7 @@ template <class A> std::optional<A> parse_value(std::span<const uint8_t> value) 
         return A::parse(value);
 }
 
-template <class A> bool serialize_value(const A& a, util::ByteWriter& w) {
+template <class A> bool serialize_value(const A &a, util::ByteWriter &w) {
     if constexpr (requires { a.serialize(w, kId); })
         return a.serialize(w, kId);
     else
@@ -36,7 +35,7 @@ template <class A> bool serialize_value(const A& a, util::ByteWriter& w) {
 
 // Parses `value`, compares with `expected`, serialises the result and compares bytes; then
 // checks the same attribute survives a trip through a whole message.
-template <class A> void round_trip(const std::vector<uint8_t>& value, const A& expected) {
+template <class A> void round_trip(const std::vector<uint8_t> &value, const A &expected) {
     CAPTURE(attr::name(A::kType));
     auto parsed = parse_value<A>(value);
     REQUIRE(parsed.has_value());
@@ -59,7 +58,7 @@ template <class A> void round_trip(const std::vector<uint8_t>& value, const A& e
     CHECK(*again == expected);
 }
 
-template <class A> void check_rejects(const std::vector<uint8_t>& value) {
+template <class A> void check_rejects(const std::vector<uint8_t> &value) {
     CAPTURE(attr::name(A::kType));
     CAPTURE(util::to_hex(value));
     CHECK_FALSE(parse_value<A>(value).has_value());
@@ -70,7 +69,9 @@ std::vector<uint8_t> concat(std::vector<uint8_t> head, std::string_view text) {
     return head;
 }
 
-std::vector<uint8_t> text(std::string_view s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> text(std::string_view s) {
+    return {s.begin(), s.end()};
+}
 
 } // namespace
 
@@ -98,9 +99,9 @@ TEST_CASE("stun/attributes: address attributes, IPv4 and IPv6") {
 
 TEST_CASE("stun/attributes: malformed addresses are rejected") {
     check_rejects<MappedAddress>({});
-    check_rejects<MappedAddress>(hex("0003 8055 c0000201"));   // unknown family
-    check_rejects<MappedAddress>(hex("0001 8055 c00002"));     // 7 bytes
-    check_rejects<MappedAddress>(hex("0002 8055 c0000201"));   // IPv6 family, IPv4 length
+    check_rejects<MappedAddress>(hex("0003 8055 c0000201")); // unknown family
+    check_rejects<MappedAddress>(hex("0001 8055 c00002"));   // 7 bytes
+    check_rejects<MappedAddress>(hex("0002 8055 c0000201")); // IPv6 family, IPv4 length
     check_rejects<MappedAddress>(hex("0001 8055 20010db8123456780011223344556677"));
     check_rejects<XorMappedAddress>(hex("0001 a147 e112a64300")); // 9 bytes
     check_rejects<XorPeerAddress>(hex("0000 a147 e112a643"));
@@ -180,14 +181,13 @@ TEST_CASE("stun/attributes: USERHASH, MESSAGE-INTEGRITY(-SHA256), FINGERPRINT va
 }
 
 TEST_CASE("stun/attributes: ERROR-CODE and UNKNOWN-ATTRIBUTES") {
-    round_trip(concat(hex("00000414"), "Unknown Attribute"),
-               ErrorCode{420, "Unknown Attribute"});
+    round_trip(concat(hex("00000414"), "Unknown Attribute"), ErrorCode{420, "Unknown Attribute"});
     round_trip(concat(hex("00000300"), "Try Alternate"), ErrorCode{300, "Try Alternate"});
     round_trip(hex("00000663"), ErrorCode{699, ""});
-    check_rejects<ErrorCode>(hex("000002c8"));        // class 2
-    check_rejects<ErrorCode>(hex("00000764"));        // class 7
-    check_rejects<ErrorCode>(hex("00000464"));        // number 100
-    check_rejects<ErrorCode>(hex("000004"));          // too short
+    check_rejects<ErrorCode>(hex("000002c8")); // class 2
+    check_rejects<ErrorCode>(hex("00000764")); // class 7
+    check_rejects<ErrorCode>(hex("00000464")); // number 100
+    check_rejects<ErrorCode>(hex("000004"));   // too short
     check_rejects<ErrorCode>(concat(hex("00000400"), std::string(128, 'x')));
     util::ByteWriter w;
     CHECK_FALSE(ErrorCode{200, "OK"}.serialize(w));

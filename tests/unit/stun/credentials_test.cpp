@@ -10,7 +10,8 @@ using rtc::util::as_bytes;
 TEST_CASE("stun/credentials: OpaqueString maps, keeps and rejects (RFC 8265 §4.2)") {
     CHECK(opaque_string("VOkJxbRl1RmTxUk/WvJxBt") == "VOkJxbRl1RmTxUk/WvJxBt");
     CHECK(opaque_string("correct horse") == "correct horse");
-    CHECK(opaque_string("a\xc2\xa0" "b") == "a b");         // U+00A0 NO-BREAK SPACE
+    CHECK(opaque_string("a\xc2\xa0"
+                        "b") == "a b");                     // U+00A0 NO-BREAK SPACE
     CHECK(opaque_string("\xe3\x80\x80x") == " x");          // U+3000 IDEOGRAPHIC SPACE
     CHECK(opaque_string("x\xe2\x80\x83y") == "x y");        // U+2003 EM SPACE
     CHECK(opaque_string("caf\xc3\xa9") == "caf\xc3\xa9");   // non-ASCII letters pass through
@@ -19,11 +20,13 @@ TEST_CASE("stun/credentials: OpaqueString maps, keeps and rejects (RFC 8265 §4.
     CHECK_FALSE(opaque_string("tab\there"));                // control
     CHECK_FALSE(opaque_string("del\x7f"));                  // control
     CHECK_FALSE(opaque_string("\xc2\x85"));                 // U+0085, a C1 control
-    CHECK_FALSE(opaque_string("The\xc2\xad" "M"));          // U+00AD soft hyphen (ignorable)
-    CHECK_FALSE(opaque_string("a\xe2\x80\x8b" "b"));        // U+200B zero width space
-    CHECK_FALSE(opaque_string("\xef\xbf\xbf"));             // U+FFFF noncharacter
-    CHECK_FALSE(opaque_string("\xe1\x84\x80"));             // U+1100 conjoining jamo
-    CHECK_FALSE(opaque_string("bad\xff"));                  // not UTF-8
+    CHECK_FALSE(opaque_string("The\xc2\xad"
+                              "M")); // U+00AD soft hyphen (ignorable)
+    CHECK_FALSE(opaque_string("a\xe2\x80\x8b"
+                              "b"));            // U+200B zero width space
+    CHECK_FALSE(opaque_string("\xef\xbf\xbf")); // U+FFFF noncharacter
+    CHECK_FALSE(opaque_string("\xe1\x84\x80")); // U+1100 conjoining jamo
+    CHECK_FALSE(opaque_string("bad\xff"));      // not UTF-8
     CHECK_FALSE(opaque_string(std::string_view("nul\0", 4)));
     CHECK(short_term_key("pass word") == "pass word");
 }

@@ -15,12 +15,9 @@ TEST_CASE("stun/framing: STUN messages on a stream (RFC 8489 §6.2.2)") {
     CHECK(stream_frame_length(all.first(20)) == 28u);
     CHECK(stream_frame_length(all) == 28u);
     // No magic cookie, a length that is not a multiple of 4, or too large: invalid.
-    CHECK(stream_frame_length(hex("0001 0008 deadbeef 0102030405060708090a0b0c")) ==
-          kInvalidFrame);
-    CHECK(stream_frame_length(hex("0001 0006 2112a442 0102030405060708090a0b0c")) ==
-          kInvalidFrame);
-    CHECK(stream_frame_length(hex("0001 fffc 2112a442 0102030405060708090a0b0c")) ==
-          20u + 0xfffc);
+    CHECK(stream_frame_length(hex("0001 0008 deadbeef 0102030405060708090a0b0c")) == kInvalidFrame);
+    CHECK(stream_frame_length(hex("0001 0006 2112a442 0102030405060708090a0b0c")) == kInvalidFrame);
+    CHECK(stream_frame_length(hex("0001 fffc 2112a442 0102030405060708090a0b0c")) == 20u + 0xfffc);
     CHECK(stream_frame_length(hex("0001 fffc 2112a442 0102030405060708090a0b0c"), 1500) ==
           kInvalidFrame);
 }

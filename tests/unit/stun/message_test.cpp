@@ -14,7 +14,7 @@ using rtc::stun::test::to_vector;
 namespace {
 const TransactionId kId = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
-std::optional<MessageView> parse(const std::vector<uint8_t>& bytes, ParseError* error) {
+std::optional<MessageView> parse(const std::vector<uint8_t> &bytes, ParseError *error) {
     return MessageView::parse(bytes, error);
 }
 } // namespace
@@ -82,11 +82,11 @@ TEST_CASE("stun/message: every parse error path") {
     CHECK_FALSE(parse(hex("0001 0000 2112a442 0102030405060708090a0b0c 00000000"), &error));
     CHECK(error == ParseError::BadLength);
     // An attribute overruns the message, with and without counting its padding.
-    CHECK_FALSE(parse(hex("0001 0008 2112a442 0102030405060708090a0b0c 80220008 41424344"),
-                      &error));
+    CHECK_FALSE(
+        parse(hex("0001 0008 2112a442 0102030405060708090a0b0c 80220008 41424344"), &error));
     CHECK(error == ParseError::BadAttribute);
-    CHECK_FALSE(parse(hex("0001 0008 2112a442 0102030405060708090a0b0c 80220005 41424344"),
-                      &error));
+    CHECK_FALSE(
+        parse(hex("0001 0008 2112a442 0102030405060708090a0b0c 80220005 41424344"), &error));
     CHECK(error == ParseError::BadAttribute);
     // FINGERPRINT followed by another attribute.
     CHECK_FALSE(parse(hex("0001 000c 2112a442 0102030405060708090a0b0c 80280004 00000000 "
@@ -97,8 +97,8 @@ TEST_CASE("stun/message: every parse error path") {
     CHECK_FALSE(parse(hex("0001 000c 2112a442 0102030405060708090a0b0c 80280008 0000000000000000"),
                       &error));
     CHECK(error == ParseError::BadFingerprint);
-    CHECK_FALSE(parse(hex("0001 0008 2112a442 0102030405060708090a0b0c 80280004 00000000"),
-                      &error));
+    CHECK_FALSE(
+        parse(hex("0001 0008 2112a442 0102030405060708090a0b0c 80280004 00000000"), &error));
     CHECK(error == ParseError::BadFingerprint);
 
     CHECK(to_string(ParseError::NotStun) == "not_stun");
@@ -186,7 +186,8 @@ TEST_CASE("stun/message: integrity with a tampered byte or a bad length fails") 
     REQUIRE(m);
     CHECK_FALSE(m->verify_message_integrity(key));
     // A MESSAGE-INTEGRITY-SHA256 of 12 bytes (below the minimum of 16) never verifies.
-    auto shortmac = hex("0001 0010 2112a442 0102030405060708090a0b0c 001c000c 000000000000000000000000");
+    auto shortmac =
+        hex("0001 0010 2112a442 0102030405060708090a0b0c 001c000c 000000000000000000000000");
     auto s = MessageView::parse(shortmac);
     REQUIRE(s);
     CHECK(s->has_message_integrity_sha256());
@@ -195,10 +196,10 @@ TEST_CASE("stun/message: integrity with a tampered byte or a bad length fails") 
 
 TEST_CASE("stun/message: unknown comprehension-required attributes are collected once") {
     auto bytes = hex("0001 0018 2112a442 0102030405060708090a0b0c "
-                     "77770000 "            // unknown, required
-                     "88880000 "            // unknown, optional: ignored
+                     "77770000 "                  // unknown, required
+                     "88880000 "                  // unknown, optional: ignored
                      "00020008 0001000a7f000001 " // RFC 3489 RESPONSE-ADDRESS: not supported
-                     "77770000");           // repeated
+                     "77770000");                 // repeated
     auto m = MessageView::parse(bytes);
     REQUIRE(m);
     std::array<uint16_t, 8> out{};
@@ -215,4 +216,10 @@ TEST_CASE("stun/message: unknown comprehension-required attributes are collected
     CHECK(attr::name(0x7777) == "UNKNOWN");
     CHECK(attr::is_known(attr::kIcmp));
     CHECK_FALSE(attr::is_known(0x7777));
+    // is_known and name agree on every type (RESPONSE-ADDRESS is named but unsupported).
+    for (uint32_t t = 0; t <= 0xFFFF; ++t) {
+        auto type = static_cast<uint16_t>(t);
+        REQUIRE(attr::is_known(type) ==
+                (attr::name(type) != "UNKNOWN" && type != attr::kResponseAddress));
+    }
 }

@@ -20,7 +20,7 @@ namespace {
 constexpr std::string_view kShortTermPassword = "VOkJxbRl1RmTxUk/WvJxBt";
 
 // RFC 5769 §2.1 Sample Request (padding bytes are spaces, 0x20).
-const char* const kSampleRequest = R"(
+const char *const kSampleRequest = R"(
     00 01 00 58 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae
     80 22 00 10 53 54 55 4e 20 74 65 73 74 20 63 6c 69 65 6e 74
     00 24 00 04 6e 00 01 ff
@@ -30,7 +30,7 @@ const char* const kSampleRequest = R"(
     80 28 00 04 e5 7a 3b cf)";
 
 // RFC 5769 §2.2 Sample IPv4 Response.
-const char* const kSampleIpv4Response = R"(
+const char *const kSampleIpv4Response = R"(
     01 01 00 3c 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae
     80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20
     00 20 00 08 00 01 a1 47 e1 12 a6 43
@@ -38,7 +38,7 @@ const char* const kSampleIpv4Response = R"(
     80 28 00 04 c0 7d 4c 96)";
 
 // RFC 5769 §2.3 Sample IPv6 Response.
-const char* const kSampleIpv6Response = R"(
+const char *const kSampleIpv6Response = R"(
     01 01 00 48 21 12 a4 42 b7 e7 a7 01 bc 34 d6 86 fa 87 df ae
     80 22 00 0b 74 65 73 74 20 76 65 63 74 6f 72 20
     00 20 00 14 00 02 a1 47 01 13 a9 fa a5 d3 f1 79 bc 25 f4 b5 be d2 b9 d9
@@ -46,7 +46,7 @@ const char* const kSampleIpv6Response = R"(
     80 28 00 04 c8 fb 0b 4c)";
 
 // RFC 5769 §2.4 Sample Request with Long-Term Authentication.
-const char* const kSampleLongTermRequest = R"(
+const char *const kSampleLongTermRequest = R"(
     00 01 00 60 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e
     00 06 00 12 e3 83 9e e3 83 88 e3 83 aa e3 83 83 e3 82 af e3 82 b9 00 00
     00 15 00 1c 66 2f 2f 34 39 39 6b 39 35 34 64 36 4f 4c 33 34 6f 4c 39 46 53 54 76 79
@@ -57,7 +57,7 @@ const char* const kSampleLongTermRequest = R"(
 // RFC 8489 Appendix B.1 (Sample Request with Long-Term Authentication with
 // MESSAGE-INTEGRITY-SHA256 and USERHASH), with the NONCE and lengths as corrected by RFC erratum
 // 6268; the published HMAC only verifies with those corrections.
-const char* const kSampleSha256Request = R"(
+const char *const kSampleSha256Request = R"(
     00 01 00 90 21 12 a4 42 78 ad 34 33 c6 ad 72 c0 29 da 41 2e
     00 1e 00 20 4a 3c f3 8f ef 69 92 bd a9 52 c6 78 04 17 da 0f 24 81 94 15 56 9e 60 b2
                 05 c4 6e 41 40 7f 17 04
@@ -79,7 +79,9 @@ const TransactionId kVectorId = {0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34,
 const TransactionId kLongTermId = {0x78, 0xad, 0x34, 0x33, 0xc6, 0xad,
                                    0x72, 0xc0, 0x29, 0xda, 0x41, 0x2e};
 
-std::span<const uint8_t> key_bytes(std::string_view s) { return util::as_bytes(s); }
+std::span<const uint8_t> key_bytes(std::string_view s) {
+    return util::as_bytes(s);
+}
 
 } // namespace
 

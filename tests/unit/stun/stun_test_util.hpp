@@ -20,7 +20,9 @@ inline std::vector<uint8_t> hex(std::string_view text) {
     return *bytes;
 }
 
-inline std::vector<uint8_t> to_vector(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
+inline std::vector<uint8_t> to_vector(std::span<const uint8_t> s) {
+    return {s.begin(), s.end()};
+}
 
 inline util::Endpoint endpoint(std::string_view text) {
     auto e = util::Endpoint::parse(text);
