@@ -22,7 +22,9 @@ bool is_token(std::string_view s) {
     return true;
 }
 
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
+bool is_ows(char c) {
+    return c == ' ' || c == '\t';
+}
 
 // RFC 9110 §5.5: field-value is VCHAR / obs-text / SP / HTAB; no other control characters.
 bool is_field_value(std::string_view s) {
@@ -110,7 +112,9 @@ bool Request::keep_alive() const {
     return version_minor >= 1 || has_token("Connection", "keep-alive");
 }
 
-std::string_view Request::path() const { return target.substr(0, target.find('?')); }
+std::string_view Request::path() const {
+    return target.substr(0, target.find('?'));
+}
 
 std::string_view Request::query() const {
     const auto q = target.find('?');
@@ -119,35 +123,56 @@ std::string_view Request::query() const {
 
 std::string_view to_string(ParseError error) {
     switch (error) {
-    case ParseError::None: return "no error";
-    case ParseError::RequestLineTooLong: return "request line too long";
-    case ParseError::HeaderLineTooLong: return "header line too long";
-    case ParseError::HeadersTooLarge: return "headers too large";
-    case ParseError::TooManyHeaders: return "too many header fields";
-    case ParseError::BadRequestLine: return "malformed request line";
-    case ParseError::UnsupportedVersion: return "HTTP version not supported";
-    case ParseError::BadHeader: return "malformed header field";
-    case ParseError::MissingHost: return "missing or repeated Host header";
-    case ParseError::BadContentLength: return "invalid Content-Length";
-    case ParseError::BodyTooLarge: return "body too large";
-    case ParseError::ChunkedNotSupported: return "chunked bodies are not supported, send Content-Length";
-    case ParseError::UnsupportedTransferEncoding: return "unsupported Transfer-Encoding";
+    case ParseError::None:
+        return "no error";
+    case ParseError::RequestLineTooLong:
+        return "request line too long";
+    case ParseError::HeaderLineTooLong:
+        return "header line too long";
+    case ParseError::HeadersTooLarge:
+        return "headers too large";
+    case ParseError::TooManyHeaders:
+        return "too many header fields";
+    case ParseError::BadRequestLine:
+        return "malformed request line";
+    case ParseError::UnsupportedVersion:
+        return "HTTP version not supported";
+    case ParseError::BadHeader:
+        return "malformed header field";
+    case ParseError::MissingHost:
+        return "missing or repeated Host header";
+    case ParseError::BadContentLength:
+        return "invalid Content-Length";
+    case ParseError::BodyTooLarge:
+        return "body too large";
+    case ParseError::ChunkedNotSupported:
+        return "chunked bodies are not supported, send Content-Length";
+    case ParseError::UnsupportedTransferEncoding:
+        return "unsupported Transfer-Encoding";
     }
     return "unknown error";
 }
 
 int status_for(ParseError error) {
     switch (error) {
-    case ParseError::None: return 200;
-    case ParseError::RequestLineTooLong: return 414;
+    case ParseError::None:
+        return 200;
+    case ParseError::RequestLineTooLong:
+        return 414;
     case ParseError::HeaderLineTooLong:
     case ParseError::HeadersTooLarge:
-    case ParseError::TooManyHeaders: return 431;
-    case ParseError::UnsupportedVersion: return 505;
-    case ParseError::BodyTooLarge: return 413;
-    case ParseError::ChunkedNotSupported: return 411;
-    case ParseError::UnsupportedTransferEncoding: return 501;
-    default: return 400;
+    case ParseError::TooManyHeaders:
+        return 431;
+    case ParseError::UnsupportedVersion:
+        return 505;
+    case ParseError::BodyTooLarge:
+        return 413;
+    case ParseError::ChunkedNotSupported:
+        return 411;
+    case ParseError::UnsupportedTransferEncoding:
+        return 501;
+    default:
+        return 400;
     }
 }
 
@@ -173,8 +198,10 @@ ParseStatus RequestParser::fail(ParseError e) {
 
 ParseStatus RequestParser::parse(std::string_view input) {
     switch (phase_) {
-    case Phase::Failed: return ParseStatus::Error;
-    case Phase::Complete: return ParseStatus::Complete;
+    case Phase::Failed:
+        return ParseStatus::Error;
+    case Phase::Complete:
+        return ParseStatus::Complete;
     case Phase::Head: {
         const auto s = scan_head(input);
         if (s != ParseStatus::Complete)
@@ -272,7 +299,7 @@ ParseStatus RequestParser::parse_head(std::string_view input) {
         lf = input.find('\n', pos);
         line = line_content(input, pos, lf);
         if (line.empty())
-            break; // the blank line ending the head
+            break;                // the blank line ending the head
         if (is_ows(line.front())) // obs-fold is rejected (RFC 9112 §5.2)
             return fail(ParseError::BadHeader);
         const auto colon = line.find(':');

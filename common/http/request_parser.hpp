@@ -57,17 +57,17 @@ enum class ParseStatus { NeedMore, Complete, Error };
 
 enum class ParseError : uint8_t {
     None,
-    RequestLineTooLong,  // 414
-    HeaderLineTooLong,   // 431
-    HeadersTooLarge,     // 431
-    TooManyHeaders,      // 431
-    BadRequestLine,      // 400
-    UnsupportedVersion,  // 505
-    BadHeader,           // 400
-    MissingHost,         // 400 (RFC 9112 §3.2: exactly one Host in HTTP/1.1)
-    BadContentLength,    // 400
-    BodyTooLarge,        // 413
-    ChunkedNotSupported, // 411: send a Content-Length instead
+    RequestLineTooLong,          // 414
+    HeaderLineTooLong,           // 431
+    HeadersTooLarge,             // 431
+    TooManyHeaders,              // 431
+    BadRequestLine,              // 400
+    UnsupportedVersion,          // 505
+    BadHeader,                   // 400
+    MissingHost,                 // 400 (RFC 9112 §3.2: exactly one Host in HTTP/1.1)
+    BadContentLength,            // 400
+    BodyTooLarge,                // 413
+    ChunkedNotSupported,         // 411: send a Content-Length instead
     UnsupportedTransferEncoding, // 501
 };
 

@@ -18,8 +18,8 @@ struct Response {
     int status = 200;
     std::string_view content_type{}; // omitted when empty
     std::string_view body{};
-    bool keep_alive = true;          // false adds "Connection: close"
-    bool head = false;               // answer to HEAD: headers as for GET, no body (RFC 9110 §9.3.2)
+    bool keep_alive = true; // false adds "Connection: close"
+    bool head = false;      // answer to HEAD: headers as for GET, no body (RFC 9110 §9.3.2)
     std::span<const Header> extra_headers{}; // fields holding CR or LF are skipped
 };
 

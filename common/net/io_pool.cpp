@@ -68,6 +68,8 @@ void IoPool::join() {
     }
 }
 
-std::optional<std::size_t> IoPool::current_index() { return t_worker_index; }
+std::optional<std::size_t> IoPool::current_index() {
+    return t_worker_index;
+}
 
 } // namespace rtc::net

@@ -15,10 +15,13 @@ constexpr std::string_view kPrometheusType = "text/plain; version=0.0.4";
 
 class MetricsHandler final : public StreamHandler {
 public:
-    MetricsHandler(StreamConnection& connection, std::shared_ptr<const MetricsEndpoint::Source> source)
+    MetricsHandler(StreamConnection& connection,
+                   std::shared_ptr<const MetricsEndpoint::Source> source)
         : connection_(connection), source_(std::move(source)),
-          parser_(http::ParserLimits{.max_line = 4096, .max_header_bytes = 16 * 1024,
-                                     .max_headers = 64, .max_body = 1024}) {}
+          parser_(http::ParserLimits{.max_line = 4096,
+                                     .max_header_bytes = 16 * 1024,
+                                     .max_headers = 64,
+                                     .max_body = 1024}) {}
 
     std::size_t on_data(std::span<const uint8_t> data) override {
         buffer_.append(reinterpret_cast<const char*>(data.data()), data.size());
@@ -29,8 +32,10 @@ public:
                 break;
             if (status == http::ParseStatus::Error) {
                 const auto reason = http::to_string(parser_.error());
-                respond({.status = http::status_for(parser_.error()), .content_type = "text/plain",
-                         .body = reason, .keep_alive = false});
+                respond({.status = http::status_for(parser_.error()),
+                         .content_type = "text/plain",
+                         .body = reason,
+                         .keep_alive = false});
                 break;
             }
             answer(parser_.request());
@@ -47,31 +52,44 @@ private:
         const bool readable = head || request.method == "GET";
         const auto path = request.path();
         if (path != "/metrics" && path != "/healthz") {
-            respond({.status = 404, .content_type = "text/plain", .body = "not found",
-                     .keep_alive = keep_alive, .head = head});
+            respond({.status = 404,
+                     .content_type = "text/plain",
+                     .body = "not found",
+                     .keep_alive = keep_alive,
+                     .head = head});
             return;
         }
         if (!readable) {
-            respond({.status = 405, .content_type = "text/plain", .body = "method not allowed",
+            respond({.status = 405,
+                     .content_type = "text/plain",
+                     .body = "method not allowed",
                      .keep_alive = keep_alive},
                     true);
             return;
         }
         if (path == "/healthz") {
-            respond({.status = 200, .content_type = "text/plain", .body = "ok",
-                     .keep_alive = keep_alive, .head = head});
+            respond({.status = 200,
+                     .content_type = "text/plain",
+                     .body = "ok",
+                     .keep_alive = keep_alive,
+                     .head = head});
             return;
         }
         std::string body;
         try {
             body = (*source_)();
         } catch (const std::exception&) {
-            respond({.status = 500, .content_type = "text/plain", .body = "metrics unavailable",
+            respond({.status = 500,
+                     .content_type = "text/plain",
+                     .body = "metrics unavailable",
                      .keep_alive = false});
             return;
         }
-        respond({.status = 200, .content_type = kPrometheusType, .body = body,
-                 .keep_alive = keep_alive, .head = head});
+        respond({.status = 200,
+                 .content_type = kPrometheusType,
+                 .body = body,
+                 .keep_alive = keep_alive,
+                 .head = head});
     }
 
     // Adds Date (RFC 9110 §6.6.1) and, for a 405, Allow (RFC 9110 §15.5.6).
@@ -99,7 +117,8 @@ private:
 
 } // namespace
 
-MetricsEndpoint::MetricsEndpoint(std::shared_ptr<StreamServer> server) : server_(std::move(server)) {}
+MetricsEndpoint::MetricsEndpoint(std::shared_ptr<StreamServer> server)
+    : server_(std::move(server)) {}
 
 std::shared_ptr<MetricsEndpoint> MetricsEndpoint::start(asio::io_context& io,
                                                         const util::Endpoint& listen,
@@ -116,8 +135,12 @@ std::shared_ptr<MetricsEndpoint> MetricsEndpoint::start(asio::io_context& io,
     return std::make_shared<MetricsEndpoint>(std::move(server));
 }
 
-util::Endpoint MetricsEndpoint::local_endpoint() const { return server_->local_endpoint(); }
+util::Endpoint MetricsEndpoint::local_endpoint() const {
+    return server_->local_endpoint();
+}
 
-void MetricsEndpoint::stop() { server_->stop(std::chrono::seconds(1)); }
+void MetricsEndpoint::stop() {
+    server_->stop(std::chrono::seconds(1));
+}
 
 } // namespace rtc::net

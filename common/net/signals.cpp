@@ -13,8 +13,8 @@ struct SignalHandler::State : std::enable_shared_from_this<State> {
     bool cancelled = false;
 
     State(asio::io_context& io, std::function<void(int)> stop, std::function<void()> reload)
-        : set(io, SIGINT, SIGTERM, SIGHUP), on_stop(std::move(stop)),
-          on_reload(std::move(reload)) {}
+        : set(io, SIGINT, SIGTERM, SIGHUP), on_stop(std::move(stop)), on_reload(std::move(reload)) {
+    }
 
     void wait() {
         set.async_wait([self = shared_from_this()](const std::error_code& ec, int signo) {
@@ -38,7 +38,9 @@ SignalHandler::SignalHandler(asio::io_context& io, std::function<void(int)> on_s
     state_->wait();
 }
 
-SignalHandler::~SignalHandler() { cancel(); }
+SignalHandler::~SignalHandler() {
+    cancel();
+}
 
 void SignalHandler::cancel() {
     if (!state_ || state_->cancelled)

@@ -119,7 +119,15 @@ void StreamSession::read() {
 void StreamSession::on_read(const std::error_code& ec, std::size_t n) {
     if (state_ == State::Closed)
         return;
-    if (ec) { // end of stream or a reset: nothing more can be said
+    if (ec) {
+        // The peer finished sending (or reset). What we still owe it goes out first if it can.
+        if (ec == asio::error::eof && (write_active_ || !pending_.empty())) {
+            if (state_ != State::Closing) {
+                state_ = State::Closing;
+                arm_timer(Clock::now() + kCloseLinger);
+            }
+            return;
+        }
         finish();
         return;
     }
@@ -159,7 +167,8 @@ void StreamSession::on_tls_input(std::span<const uint8_t> data) {
         const auto plain = tls_->pending_plaintext();
         if (!plain.empty())
             tls_->consume_plaintext(feed_handler(plain));
-        if (state_ == State::Open && tls_->pending_plaintext().size() > options_.max_buffered_bytes) {
+        if (state_ == State::Open &&
+            tls_->pending_plaintext().size() > options_.max_buffered_bytes) {
             server_->counters_.overflows.fetch_add(1, std::memory_order_relaxed);
             finish();
             return;
@@ -192,7 +201,8 @@ void StreamSession::on_plain_input(std::span<const uint8_t> data) {
 std::size_t StreamSession::feed_handler(std::span<const uint8_t> data) {
     std::size_t total = 0;
     while (state_ == State::Open && total < data.size()) {
-        const std::size_t used = std::min(handler_->on_data(data.subspan(total)), data.size() - total);
+        const std::size_t used =
+            std::min(handler_->on_data(data.subspan(total)), data.size() - total);
         if (used == 0)
             break;
         total += used;
@@ -297,8 +307,11 @@ void StreamSession::arm_timer(Clock::time_point deadline) {
 void StreamSession::on_timer() {
     const auto now = Clock::now();
     switch (state_) {
-    case State::Closed: return;
-    case State::Closing: finish(); return;
+    case State::Closed:
+        return;
+    case State::Closing:
+        finish();
+        return;
     case State::Handshaking:
         server_->counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
         finish();
@@ -325,9 +338,12 @@ void StreamSession::finish() {
     timer_.cancel();
     pending_.clear();
     input_.clear();
-    server_->on_session_end(this);
+    // on_close() is queued before the server learns the session ended, so a stop() completion
+    // runs after every handler heard of its close.
     if (handler_)
-        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->handler_->on_close(); });
+        asio::post(socket_.get_executor(),
+                   [self = shared_from_this()] { self->handler_->on_close(); });
+    server_->on_session_end(this);
 }
 
 struct StreamServer::Private {};
@@ -343,8 +359,8 @@ std::shared_ptr<StreamServer> StreamServer::start(asio::io_context& io,
                                                   const util::Endpoint& listen,
                                                   HandlerFactory factory,
                                                   StreamServerOptions options) {
-    auto server = std::make_shared<StreamServer>(io, std::move(factory), std::move(options),
-                                                 Private{});
+    auto server =
+        std::make_shared<StreamServer>(io, std::move(factory), std::move(options), Private{});
     server->open(listen);
     server->accept();
     return server;

@@ -5,7 +5,8 @@
 //   struct Echo : rtc::net::StreamHandler {
 //       rtc::net::StreamConnection& conn;
 //       explicit Echo(rtc::net::StreamConnection& c) : conn(c) {}
-//       std::size_t on_data(std::span<const uint8_t> d) override { conn.write(d); return d.size(); }
+//       std::size_t on_data(std::span<const uint8_t> d) override { conn.write(d); return d.size();
+//       }
 //   };
 //   rtc::net::StreamServerOptions opts;
 //   opts.tls = reloadable_context;                     // omit for plain TCP
@@ -78,8 +79,8 @@ struct StreamServerStats {
     uint64_t rejected = 0; // over max_connections or refused by the factory
     uint64_t accept_errors = 0;
     uint64_t handshake_failures = 0;
-    uint64_t timeouts = 0;   // idle or handshake
-    uint64_t overflows = 0;  // max_buffered_bytes exceeded
+    uint64_t timeouts = 0;  // idle or handshake
+    uint64_t overflows = 0; // max_buffered_bytes exceeded
     uint64_t active = 0;
 };
 

@@ -15,7 +15,9 @@ namespace {
 // recvmmsg rounds per readiness event before yielding to other handlers on the thread.
 constexpr int kMaxReadRounds = 8;
 
-bool would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
+bool would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK;
+}
 } // namespace
 
 struct UdpBatchSocket::Private {};
@@ -137,8 +139,8 @@ void UdpBatchSocket::on_readable() {
             h.msg_iovlen = 1;
             rx_msgs_[i].msg_len = 0;
         }
-        const int n = ::recvmmsg(fd, rx_msgs_.data(), static_cast<unsigned>(b), MSG_DONTWAIT,
-                                 nullptr);
+        const int n =
+            ::recvmmsg(fd, rx_msgs_.data(), static_cast<unsigned>(b), MSG_DONTWAIT, nullptr);
         if (n < 0) {
             const int err = errno;
             if (would_block(err)) {

@@ -95,7 +95,9 @@ private:
     class Counter {
     public:
         // Single writer (the socket's thread), any number of readers.
-        void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+        void add(uint64_t n) {
+            v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+        }
         uint64_t get() const { return v_.load(std::memory_order_relaxed); }
 
     private:

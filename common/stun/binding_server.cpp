@@ -121,8 +121,8 @@ RequestScan scan(const MessageView &m, bool udp, bool rfc5780) {
                 s.bad_request = s.bad_request || !s.change;
             }
             break;
-        case attr::kResponsePort: // RFC 5780 §7.5: UDP only
-            if (!udp) {
+        case attr::kResponsePort: // RFC 5780 §7.5: UDP only, and only where RFC 5780 is served
+            if (!udp || !rfc5780) {
                 s.add_unknown(a.type);
             } else if (!seen_port) {
                 seen_port = true;

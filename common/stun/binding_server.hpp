@@ -11,8 +11,8 @@
 // - A Binding request whose known attributes have bad values (CHANGE-REQUEST or RESPONSE-PORT of
 //   the wrong length, RESPONSE-PORT 0) gets 400 Bad Request.
 // - Unknown comprehension-required attributes get 420 with UNKNOWN-ATTRIBUTES (RFC 8489 §6.3.1).
-//   CHANGE-REQUEST without RFC 5780 addresses, and CHANGE-REQUEST or RESPONSE-PORT on anything but
-//   UDP, count as unknown (as coturn does). RFC 3489's RESPONSE-ADDRESS is unknown too.
+//   CHANGE-REQUEST and RESPONSE-PORT without RFC 5780 addresses, or on anything but UDP, count
+//   as unknown (as coturn does for CHANGE-REQUEST): a plain server redirects nothing. RFC 3489's RESPONSE-ADDRESS is unknown too.
 // - RESPONSE-PORT is honoured on UDP with or without RFC 5780 addresses: it only redirects to
 //   another port of the source IP, which a spoofed source port could do anyway.
 // - Amplification bound: a response is at most 2.5x the request (PADDING never makes it larger

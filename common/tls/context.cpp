@@ -60,8 +60,8 @@ void set_alpn(Context::Parts& p, const std::vector<std::string>& alpn) {
         fail("cannot set ALPN protocols", rc);
 }
 
-void set_common(Context::Parts& p, Transport transport,
-                std::chrono::milliseconds retransmit_min, std::chrono::milliseconds retransmit_max) {
+void set_common(Context::Parts& p, Transport transport, std::chrono::milliseconds retransmit_min,
+                std::chrono::milliseconds retransmit_max) {
     mbedtls_ssl_conf_rng(&p.conf, random_callback, nullptr);
     // RFC 8996: nothing older than TLS 1.2 / DTLS 1.2.
     mbedtls_ssl_conf_min_version(&p.conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
@@ -81,16 +81,18 @@ Context::Context(std::unique_ptr<Parts> parts, bool server, Transport transport,
 
 Context::~Context() = default;
 
-mbedtls_ssl_config* Context::config() const { return &parts_->conf; }
+mbedtls_ssl_config* Context::config() const {
+    return &parts_->conf;
+}
 
 std::shared_ptr<const Context> Context::server(std::shared_ptr<const Credentials> credentials,
                                                const ServerOptions& options) {
     if (!credentials)
         throw std::runtime_error("a TLS server needs a certificate");
     auto p = std::make_unique<Parts>();
-    int rc = mbedtls_ssl_config_defaults(&p->conf, MBEDTLS_SSL_IS_SERVER,
-                                         transport_of(options.transport),
-                                         MBEDTLS_SSL_PRESET_DEFAULT);
+    int rc =
+        mbedtls_ssl_config_defaults(&p->conf, MBEDTLS_SSL_IS_SERVER,
+                                    transport_of(options.transport), MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc != 0)
         fail("cannot configure TLS", rc);
     set_common(*p, options.transport, options.dtls_retransmit_min, options.dtls_retransmit_max);
@@ -106,22 +108,22 @@ std::shared_ptr<const Context> Context::server(std::shared_ptr<const Credentials
                                       &p->cookie);
     }
     set_alpn(*p, options.alpn);
-    return std::make_shared<const Context>(std::move(p), true, options.transport,
-                                           options.dtls_mtu, std::move(credentials));
+    return std::make_shared<const Context>(std::move(p), true, options.transport, options.dtls_mtu,
+                                           std::move(credentials));
 }
 
 std::shared_ptr<const Context> Context::client(const ClientOptions& options) {
     auto p = std::make_unique<Parts>();
-    int rc = mbedtls_ssl_config_defaults(&p->conf, MBEDTLS_SSL_IS_CLIENT,
-                                         transport_of(options.transport),
-                                         MBEDTLS_SSL_PRESET_DEFAULT);
+    int rc =
+        mbedtls_ssl_config_defaults(&p->conf, MBEDTLS_SSL_IS_CLIENT,
+                                    transport_of(options.transport), MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc != 0)
         fail("cannot configure TLS", rc);
     set_common(*p, options.transport, options.dtls_retransmit_min, options.dtls_retransmit_max);
     if (!options.trusted_pem.empty()) {
-        rc = mbedtls_x509_crt_parse(&p->trusted,
-                                    reinterpret_cast<const unsigned char*>(options.trusted_pem.c_str()),
-                                    options.trusted_pem.size() + 1);
+        rc = mbedtls_x509_crt_parse(
+            &p->trusted, reinterpret_cast<const unsigned char*>(options.trusted_pem.c_str()),
+            options.trusted_pem.size() + 1);
         if (rc != 0)
             fail("cannot parse the trusted certificates", rc);
         mbedtls_ssl_conf_ca_chain(&p->conf, &p->trusted, nullptr);
@@ -134,8 +136,8 @@ std::shared_ptr<const Context> Context::client(const ClientOptions& options) {
             fail("cannot use the client certificate", rc);
     }
     set_alpn(*p, options.alpn);
-    return std::make_shared<const Context>(std::move(p), false, options.transport,
-                                           options.dtls_mtu, options.own);
+    return std::make_shared<const Context>(std::move(p), false, options.transport, options.dtls_mtu,
+                                           options.own);
 }
 
 ReloadableContext::ReloadableContext(std::shared_ptr<const Credentials> credentials,

@@ -137,16 +137,20 @@ Credentials::Credentials(std::unique_ptr<Parts> parts, std::string chain_pem)
 
 Credentials::~Credentials() = default;
 
-mbedtls_x509_crt* Credentials::chain() const { return &parts_->crt; }
-mbedtls_pk_context* Credentials::key() const { return &parts_->key; }
+mbedtls_x509_crt* Credentials::chain() const {
+    return &parts_->crt;
+}
+mbedtls_pk_context* Credentials::key() const {
+    return &parts_->key;
+}
 
 std::shared_ptr<const Credentials> Credentials::from_pem(std::string_view chain_pem,
                                                          std::string_view key_pem) {
     auto parts = std::make_unique<Parts>();
     // The PEM parsers want the terminating NUL counted in the length.
     const std::string chain(chain_pem);
-    int rc = mbedtls_x509_crt_parse(&parts->crt, reinterpret_cast<const unsigned char*>(chain.c_str()),
-                                    chain.size() + 1);
+    int rc = mbedtls_x509_crt_parse(
+        &parts->crt, reinterpret_cast<const unsigned char*>(chain.c_str()), chain.size() + 1);
     if (rc < 0)
         fail("cannot parse the certificate chain", rc);
     if (rc > 0)

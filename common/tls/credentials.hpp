@@ -38,9 +38,8 @@ public:
                                                              const std::string& key_file);
     // ECDSA P-256, valid from `now` - 1 h to `now` + validity (the time is a parameter so this
     // core reads no clock).
-    static std::shared_ptr<const Credentials>
-    self_signed(std::chrono::system_clock::time_point now,
-                const SelfSignedOptions& options = {});
+    static std::shared_ptr<const Credentials> self_signed(std::chrono::system_clock::time_point now,
+                                                          const SelfSignedOptions& options = {});
 
     ~Credentials();
     Credentials(const Credentials&) = delete;

@@ -116,7 +116,9 @@ private:
     std::size_t head_ = 0;
 };
 
-bool want_io(int rc) { return rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE; }
+bool want_io(int rc) {
+    return rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE;
+}
 
 } // namespace
 
@@ -131,11 +133,11 @@ struct Engine::Impl {
     std::vector<uint8_t> peer_id;
     std::string server_name;
 
-    ByteQueue input;                       // Stream: ciphertext not yet read by mbedTLS
-    std::span<const uint8_t> datagram_in;  // Datagram: the datagram being fed
-    MessageQueue output;                   // ciphertext to send
-    MessageQueue plaintext;                // decrypted application data
-    ByteQueue early_writes;                // Stream: plaintext written during the handshake
+    ByteQueue input;                      // Stream: ciphertext not yet read by mbedTLS
+    std::span<const uint8_t> datagram_in; // Datagram: the datagram being fed
+    MessageQueue output;                  // ciphertext to send
+    MessageQueue plaintext;               // decrypted application data
+    ByteQueue early_writes;               // Stream: plaintext written during the handshake
 
     explicit Impl(std::shared_ptr<const Context> ctx)
         : context(std::move(ctx)), datagram(context->transport() == Transport::Datagram),
@@ -211,7 +213,9 @@ Engine::Engine(std::shared_ptr<const Context> context) {
 
 Engine::~Engine() = default;
 
-mbedtls_ssl_context* Engine::native() { return &impl_->ssl; }
+mbedtls_ssl_context* Engine::native() {
+    return &impl_->ssl;
+}
 
 void Engine::set_peer_id(std::span<const uint8_t> id) {
     impl_->peer_id.assign(id.begin(), id.end());
@@ -234,6 +238,12 @@ void Engine::feed(std::span<const uint8_t> ciphertext, TimePoint now) {
     impl_->now = now;
     if (state_ == EngineState::Failed || state_ == EngineState::Closed)
         return;
+    if (impl_->datagram && impl_->context->is_server() && impl_->peer_id.empty()) {
+        // RFC 6347 §4.2.1: the cookie is bound to the client's address, so it must be known.
+        error_ = "DTLS server session without set_peer_id()";
+        state_ = EngineState::Failed;
+        return;
+    }
     if (impl_->datagram)
         impl_->datagram_in = ciphertext;
     else
@@ -361,7 +371,9 @@ void Engine::close() {
     impl_->timer_active = false;
 }
 
-std::span<const uint8_t> Engine::pending_output() const { return impl_->output.front(); }
+std::span<const uint8_t> Engine::pending_output() const {
+    return impl_->output.front();
+}
 
 void Engine::consume_output() {
     if (impl_->datagram)
@@ -370,8 +382,12 @@ void Engine::consume_output() {
         impl_->output.consume(impl_->output.front().size());
 }
 
-std::span<const uint8_t> Engine::pending_plaintext() const { return impl_->plaintext.front(); }
+std::span<const uint8_t> Engine::pending_plaintext() const {
+    return impl_->plaintext.front();
+}
 
-void Engine::consume_plaintext(std::size_t n) { impl_->plaintext.consume(n); }
+void Engine::consume_plaintext(std::size_t n) {
+    impl_->plaintext.consume(n);
+}
 
 } // namespace rtc::tls

@@ -10,8 +10,8 @@
 
 using namespace rtc::http;
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size) {
-    const std::string_view input(reinterpret_cast<const char *>(data), size);
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
     // Small limits so the fuzzer reaches every limit quickly.
     const ParserLimits limits{
         .max_line = 200, .max_header_bytes = 1024, .max_headers = 8, .max_body = 256};
@@ -35,13 +35,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size) {
         __builtin_trap();
 
     if (status == ParseStatus::Complete) {
-        const Request &a = whole.request();
-        const Request &b = steps.request();
+        const Request& a = whole.request();
+        const Request& b = steps.request();
         if (whole.consumed() != steps.consumed() || a.method != b.method || a.target != b.target ||
             a.body != b.body || a.headers.size() != b.headers.size() || whole.consumed() > size)
             __builtin_trap();
         std::size_t sum = 0;
-        for (const auto &h : a.headers)
+        for (const auto& h : a.headers)
             sum += h.name.size() + h.value.size();
         sum += a.header("host").value_or("").size() + a.path().size() + a.query().size();
         sum += a.keep_alive() ? 1 : 0;

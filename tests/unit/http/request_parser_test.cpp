@@ -9,7 +9,9 @@ using namespace rtc::http;
 
 namespace {
 
-ParseStatus parse_all(RequestParser& p, const std::string& s) { return p.parse(s); }
+ParseStatus parse_all(RequestParser& p, const std::string& s) {
+    return p.parse(s);
+}
 
 ParseError error_of(const std::string& s, ParserLimits limits = {}) {
     RequestParser p(limits);
@@ -152,7 +154,8 @@ TEST_CASE("http: header count and total size limits") {
 TEST_CASE("http: body limit set by the caller") {
     const ParserLimits limits{.max_body = 10};
     RequestParser p(limits);
-    CHECK(p.parse(std::string("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789")) ==
+    CHECK(p.parse(
+              std::string("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789")) ==
           ParseStatus::Complete);
     CHECK(error_of("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n", limits) ==
           ParseError::BodyTooLarge);
@@ -175,8 +178,9 @@ TEST_CASE("http: malformed requests are rejected with the right error") {
           ParseError::BadContentLength);
     CHECK(error_of("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") ==
           ParseError::BadContentLength);
-    CHECK(error_of("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n") ==
-          ParseError::BadContentLength);
+    CHECK(
+        error_of("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n") ==
+        ParseError::BadContentLength);
     CHECK(error_of("GET / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n") ==
           ParseError::BadContentLength);
     CHECK(error_of("GET / HTTP/1.1\r\n\r\n") == ParseError::MissingHost);
@@ -197,7 +201,8 @@ TEST_CASE("http: malformed requests are rejected with the right error") {
           ParseError::BadHeader);
     CHECK(error_of("GET / HTTP/1.1\r\nHost: h\r\n: empty\r\n\r\n") == ParseError::BadHeader);
     CHECK(status_for(ParseError::BadHeader) == 400);
-    CHECK(to_string(ParseError::ChunkedNotSupported).find("Content-Length") != std::string_view::npos);
+    CHECK(to_string(ParseError::ChunkedNotSupported).find("Content-Length") !=
+          std::string_view::npos);
 }
 
 TEST_CASE("http: an error is sticky until reset") {
@@ -212,13 +217,14 @@ TEST_CASE("http: an error is sticky until reset") {
 TEST_CASE("http: response writer") {
     std::string out;
     const Header extra[] = {{"Cache-Control", "no-store"}, {"X-Evil", "a\r\nSet-Cookie: x"}};
-    write_response(out, {.status = 200, .content_type = "text/plain", .body = "ok",
-                         .extra_headers = extra});
+    write_response(
+        out, {.status = 200, .content_type = "text/plain", .body = "ok", .extra_headers = extra});
     CHECK(out == "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
                  "Cache-Control: no-store\r\n\r\nok");
     out.clear();
     write_response(out, {.status = 405, .body = "no", .keep_alive = false, .head = true});
-    CHECK(out == "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
+    CHECK(out ==
+          "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
     out.clear();
     write_response(out, {.status = 204, .content_type = "text/plain", .body = "ignored"});
     CHECK(out == "HTTP/1.1 204 No Content\r\n\r\n");

@@ -58,8 +58,9 @@ TEST_CASE("metrics: /metrics, /healthz, 404, 405 and bad requests over a real so
     CHECK(head.substr(head.size() - 4) == "\r\n\r\n");
 
     // Two pipelined requests on one keep-alive connection, the second closing it.
-    const std::string both = fetch(at, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                                       "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string both =
+        fetch(at, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(both.find("HTTP/1.1 200 OK") == 0);
     CHECK(both.find("HTTP/1.1 200 OK", 1) != std::string::npos);
     CHECK(calls == 2);

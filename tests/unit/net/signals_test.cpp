@@ -9,8 +9,8 @@ TEST_CASE("signals: SIGHUP reloads, SIGTERM and SIGINT stop") {
     asio::io_context io;
     std::vector<int> stops;
     int reloads = 0;
-    rtc::net::SignalHandler handler(io, [&](int signo) { stops.push_back(signo); },
-                                    [&] { ++reloads; });
+    rtc::net::SignalHandler handler(
+        io, [&](int signo) { stops.push_back(signo); }, [&] { ++reloads; });
     std::raise(SIGHUP);
     for (int i = 0; i < 100 && reloads == 0; ++i)
         io.run_one_for(std::chrono::milliseconds(50));

@@ -111,7 +111,7 @@ TEST_CASE("stream: plain TCP echo with partial lines across reads") {
     REQUIRE(client.send_all("lo\nsecond\nthi"));
     CHECK(client.recv_exact(13) == "hello\nsecond\n");
     REQUIRE(client.send_all("rd\n"));
-    CHECK(client.recv_exact(3) == "rd\n");
+    CHECK(client.recv_exact(6) == "third\n");
     REQUIRE(client.send_all("quit\n"));
     std::string rest;
     CHECK(client.recv_until_eof(rest));
@@ -120,6 +120,23 @@ TEST_CASE("stream: plain TCP echo with partial lines across reads") {
     CHECK(f.events.opened == 1);
     CHECK(f.events.closed == 1);
     CHECK(server->stats().accepted == 1);
+}
+
+TEST_CASE("stream: a peer that half-closes still gets its answer") {
+    Fixture f;
+    auto server = f.start();
+    FdSocket client(SOCK_STREAM, kLoopback4);
+    REQUIRE(client.connect(server->local_endpoint()));
+    // Many lines, so the answer is still being written when the end of stream arrives.
+    std::string lines;
+    for (int i = 0; i < 20000; ++i)
+        lines += "line " + std::to_string(i) + "\n";
+    REQUIRE(client.send_all(lines));
+    REQUIRE(::shutdown(client.fd(), SHUT_WR) == 0);
+    std::string got;
+    CHECK(client.recv_until_eof(got));
+    CHECK(got == lines);
+    CHECK(f.stop(*server, std::chrono::seconds(1)));
 }
 
 TEST_CASE("stream: connections over the limit are refused") {

@@ -62,9 +62,9 @@ TEST_CASE("udp: SO_REUSEPORT sharing and IPV6_V6ONLY") {
     // [::] and 0.0.0.0 share a port without SO_REUSEPORT thanks to IPV6_V6ONLY.
     auto v6 = UdpBatchSocket::open(io, *Endpoint::parse("[::]:0"), exclusive, ec);
     REQUIRE_FALSE(ec);
-    auto v4 = UdpBatchSocket::open(io, Endpoint{rtc::util::IpAddress::any(rtc::util::Family::V4),
-                                                v6->local_endpoint().port},
-                                   exclusive, ec);
+    auto v4 = UdpBatchSocket::open(
+        io, Endpoint{rtc::util::IpAddress::any(rtc::util::Family::V4), v6->local_endpoint().port},
+        exclusive, ec);
     CHECK_FALSE(ec);
 }
 
@@ -161,8 +161,8 @@ TEST_CASE("udp: a handler answers from another socket of the same thread") {
     char buf[16];
     sockaddr_storage from{};
     socklen_t from_len = sizeof(from);
-    const ssize_t n = ::recvfrom(client.fd(), buf, sizeof(buf), 0,
-                                 reinterpret_cast<sockaddr*>(&from), &from_len);
+    const ssize_t n =
+        ::recvfrom(client.fd(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
     REQUIRE(n == 4);
     CHECK(std::string(buf, 4) == "ping");
     CHECK(rtc::net::from_sockaddr(from, from_len) == alternate->local_endpoint());

@@ -203,6 +203,12 @@ TEST_CASE("stun/binding_server: RESPONSE-PORT redirects on UDP only") {
     CHECK(tcp.outcome.error_code == 420);
     CHECK(tcp.outcome.destination.port == 40000);
     CHECK(tcp.view()->get<UnknownAttributes>()->list()[0] == attr::kResponsePort);
+
+    BindingServer plain({});
+    auto unserved = run(plain, request([](MessageBuilder &b) { b.add(ResponsePort{5555}); }));
+    CHECK(unserved.outcome.error_code == 420);
+    CHECK(unserved.outcome.destination.port == 40000);
+    CHECK(unserved.view()->get<UnknownAttributes>()->list()[0] == attr::kResponsePort);
 }
 
 TEST_CASE("stun/binding_server: CHANGE-REQUEST it cannot honour gets 420") {

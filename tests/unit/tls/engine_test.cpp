@@ -103,22 +103,23 @@ TEST_CASE("tls: self-signed credentials carry CN, SAN and a SHA-256 fingerprint"
     for (; san != nullptr && san->buf.p != nullptr; san = san->next) {
         ++names;
         if ((san->buf.tag & 0x1f) == 2)
-            localhost |= std::string(reinterpret_cast<const char*>(san->buf.p), san->buf.len) ==
-                         "localhost";
+            localhost |=
+                std::string(reinterpret_cast<const char*>(san->buf.p), san->buf.len) == "localhost";
     }
     CHECK(names == 3);
     CHECK(localhost);
     // Validity window: 30 days + the hour of clock-skew allowance.
     const auto& from = c->chain()->valid_from;
     const auto& to = c->chain()->valid_to;
-    CHECK((to.year * 400 + to.mon * 31 + to.day) - (from.year * 400 + from.mon * 31 + from.day) >= 29);
+    CHECK((to.year * 400 + to.mon * 31 + to.day) - (from.year * 400 + from.mon * 31 + from.day) >=
+          29);
 }
 
 TEST_CASE("tls: credentials load from PEM files and reject a mismatched key") {
     auto a = make_creds();
     auto b = make_creds();
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("rtc-tls-test-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("rtc-tls-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const auto cert_file = (dir / "cert.pem").string();
     const auto key_file = (dir / "key.pem").string();
@@ -334,6 +335,18 @@ TEST_CASE("dtls: cookie exchange, handshake, records stay separate") {
     // A record larger than the MTU allows is refused, not fatal.
     CHECK_FALSE(server.write(bytes(std::string(5000, 'q'))));
     CHECK(server.is_open());
+}
+
+TEST_CASE("dtls: a server session needs the peer id for its cookies") {
+    auto creds = make_creds();
+    ServerOptions so;
+    so.transport = Transport::Datagram;
+    Engine server(Context::server(creds, so));
+    Engine client(Context::client(client_options(*creds, Transport::Datagram)));
+    client.start(Clock::now());
+    shuttle(client, server, Clock::now());
+    CHECK(server.state() == EngineState::Failed);
+    CHECK(server.error().find("set_peer_id") != std::string::npos);
 }
 
 TEST_CASE("dtls: a lost flight is retransmitted on the caller's clock") {
