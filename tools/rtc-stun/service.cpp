@@ -161,11 +161,6 @@ void StunService::start_metrics() {
 }
 
 int StunService::run() {
-    for (const auto& url : common_.listen)
-        if (url.scheme == app::Scheme::Dtls)
-            throw app::ConfigError("--listen: " + url.to_string() +
-                                       ": STUN over DTLS is not served yet",
-                                   "use udp://, tcp:// or tls://");
     load_tls();
     workers_.resize(pool_.size());
     bind_udp();
