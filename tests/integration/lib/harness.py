@@ -97,6 +97,8 @@ def pion_tools():
     require_path("/usr/share/gocode/src/github.com/pion/stun", "golang-github-pion-stun-dev")
     script = os.path.join(source_dir(), "tests", "integration", "tools", "build-pion-stun.sh")
     result = run(["/bin/sh", script, build_dir()], timeout=240)
+    if result.returncode == SKIP_CODE:
+        raise Skip(result.stderr.strip())
     check(result.returncode == 0, "build-pion-stun.sh failed:\n" + result.stderr)
     return os.path.join(build_dir(), "pion")
 
@@ -251,7 +253,8 @@ class Process:
             code = self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise TestFailure("%s did not exit within %.0f s of signal %d" % (self.name, timeout, signum))
+            raise TestFailure("%s did not exit within %.0f s of signal %d"
+                              % (self.name, timeout, signum))
         for reader in self._readers:
             reader.join(2.0)
         if expect is not None:

@@ -47,7 +47,8 @@ def pad4(n):
 
 def encode_attribute(attr_type, value):
     """TLV with the value padded to 4 bytes (RFC 8489 §14)."""
-    return struct.pack("!HH", attr_type, len(value)) + value + b"\0" * (pad4(len(value)) - len(value))
+    padding = b"\0" * (pad4(len(value)) - len(value))
+    return struct.pack("!HH", attr_type, len(value)) + value + padding
 
 
 def fingerprint_of(message_without_fingerprint):

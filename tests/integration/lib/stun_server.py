@@ -32,7 +32,8 @@ class StunServer:
         for s, h, p in self.urls:
             if s == scheme and (host is None or h == host):
                 return h, p
-        raise TestFailure("server has no %s listener%s: %r" % (scheme, " on " + host if host else "", self.urls))
+        where = " on " + host if host else ""
+        raise TestFailure("server has no %s listener%s: %r" % (scheme, where, self.urls))
 
     def metrics(self):
         check(self.metrics_url is not None, "server started without --metrics")
@@ -116,7 +117,8 @@ def start_coturn(listen, alt_address=None):
     # P and P+1 (RFC 5780 alternate port), P+2 and P+3 for TLS and coturn's alternate TLS port.
     base = harness.free_port_block(all_hosts, count=4)
     tls_port = base + 2 if "tls" in schemes else None
-    argv = coturn_argv(all_hosts, base, alt_port=base + 1 if alt_address else None, tls_port=tls_port)
+    alt_port = base + 1 if alt_address else None
+    argv = coturn_argv(all_hosts, base, alt_port=alt_port, tls_port=tls_port)
     process = Process(argv)
     urls = []
     for scheme in ("udp", "tcp", "tls"):

@@ -3,20 +3,20 @@
 # small pion-based client (stun-conn-client), into <build-dir>/pion/. Cached: a binary is rebuilt
 # only when missing or older than its sources. Safe to run from parallel tests (flock).
 # Usage: build-pion-stun.sh <build-dir>
+# Exit codes: 0 built or up to date; 77 a Debian package is missing (1 instead when CI is set,
+# since scripts/deps installs them there); 1 the build failed.
 set -eu
 build_dir=${1:?usage: build-pion-stun.sh <build-dir>}
 gopath=/usr/share/gocode
 pion_src=$gopath/src/github.com/pion/stun
 here=$(cd "$(dirname "$0")" && pwd)
 out=$build_dir/pion
-if ! command -v go >/dev/null 2>&1; then
-    echo "build-pion-stun: go not found (install golang-go)" >&2
-    exit 3
-fi
-if [ ! -d "$pion_src/cmd/stun-client" ]; then
-    echo "build-pion-stun: $pion_src missing (install golang-github-pion-stun-dev)" >&2
-    exit 3
-fi
+missing() {
+    echo "build-pion-stun: $1 (install $2; scripts/deps does)" >&2
+    case "${CI:-}" in "" | 0 | false | no) exit 77 ;; *) exit 1 ;; esac
+}
+command -v go >/dev/null 2>&1 || missing "go not found" golang-go
+[ -d "$pion_src/cmd/stun-client" ] || missing "$pion_src missing" golang-github-pion-stun-dev
 mkdir -p "$out"
 exec 9>"$out/.lock"
 flock -w 300 9
