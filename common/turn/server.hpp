@@ -1,0 +1,180 @@
+#pragma once
+// Sans-I/O TURN server core (RFC 8656, RFC 6156 address families, RFC 8489 long-term auth).
+// The shell feeds it client datagrams/stream frames (handle_client) and datagrams arriving on
+// relay sockets (handle_peer); the core writes at most one outgoing message into the caller's
+// buffer and says where it goes. Relay sockets are opened and closed through the injected
+// RelayAllocator. No heap allocation on the Send/Data/ChannelData paths.
+//
+// Decisions:
+// - Unauthenticated requests cost no memory: 401 with REALM, a stateless NONCE and
+//   PASSWORD-ALGORITHMS (RFC 8489 §9.2.3), rate limited per source (dropped beyond the limit).
+// - Wrong integrity, unknown user and expired REST usernames get 401 (RFC 8489 §9.2.4);
+//   a stale or foreign nonce gets 438 with a fresh one.
+// - Requests on an existing allocation with another username get 441 (RFC 8656 §5).
+// - Binding requests go to the shared stun::BindingServer.
+// - Send indications and ChannelData without a permission/channel are dropped silently
+//   (RFC 8656 §11.2, §12.6), counted in TurnCounters.
+// - RFC 6062 TCP allocations (REQUESTED-TRANSPORT 6) are not implemented yet: 442.
+#include "stun/binding_server.hpp"
+#include "stun/builder.hpp"
+#include "stun/message.hpp"
+#include "stun/rate_limiter.hpp"
+#include "turn/allocation_table.hpp"
+#include "turn/credentials.hpp"
+#include "turn/nonce.hpp"
+#include "turn/peer_filter.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace rtc::turn {
+
+// What the shell provides: relay sockets. allocate() opens (binds) one and returns its id and
+// address; release() closes it.
+struct RelayRequest {
+    util::Family family = util::Family::V4;
+    bool even_port = false;                    // EVEN-PORT (RFC 8656 §14.6)
+    bool reserve_next = false;                 // EVEN-PORT R bit: also reserve port + 1
+    std::optional<uint64_t> reservation_token; // RESERVATION-TOKEN: use a reserved port
+};
+struct RelayGrant {
+    Relay relay;
+    std::optional<uint64_t> reservation_token; // set when reserve_next was honoured
+};
+class RelayAllocator {
+public:
+    virtual ~RelayAllocator() = default;
+    virtual std::optional<RelayGrant> allocate(const RelayRequest& request) = 0;
+    virtual void release(RelayId id) = 0;
+};
+
+struct TurnServerConfig {
+    std::chrono::seconds default_lifetime{600}; // RFC 8656 §7.2
+    std::chrono::seconds max_lifetime{3600};
+    std::chrono::seconds permission_lifetime{300}; // RFC 8656 §9
+    std::chrono::seconds channel_lifetime{600};    // RFC 8656 §12
+    std::chrono::seconds nonce_lifetime{600};
+    NonceManager::Key nonce_key{}; // random, shared by the worker threads
+    bool ipv4_relay = true;        // families the shell can relay (RFC 6156)
+    bool ipv6_relay = false;
+    AllocationLimits limits;
+    double bandwidth_bytes_per_second = 0; // per allocation; 0 = unlimited
+    double bandwidth_burst_bytes = 0;      // 0 = one second's worth
+    stun::RateLimiterConfig unauthorized_rate{20.0, 20.0, 65536, 64, 0}; // 401s per source
+    std::optional<std::string> software;
+};
+
+// Counters a metrics layer reads (monotonic, except the gauges noted).
+struct TurnCounters {
+    uint64_t requests = 0;
+    uint64_t dropped_malformed = 0;  // not STUN/ChannelData, bad framing
+    uint64_t dropped_unexpected = 0; // responses, unknown indications, unsupported methods
+    uint64_t challenges = 0;         // 401 without credentials
+    uint64_t challenges_rate_limited = 0;
+    uint64_t auth_failures = 0;   // 401 with credentials (wrong key, unknown user, expired)
+    uint64_t stale_nonces = 0;    // 438
+    uint64_t error_responses = 0; // every error response, challenges included
+    uint64_t allocations_created = 0;
+    uint64_t allocations_deleted = 0; // refresh 0
+    uint64_t allocations_expired = 0;
+    uint64_t quota_rejections = 0; // 486, and 508 for the total or permission limits
+    uint64_t forbidden_peers = 0;  // 403
+    uint64_t permissions_created = 0;
+    uint64_t channels_bound = 0;
+    uint64_t packets_to_peer = 0;
+    uint64_t bytes_to_peer = 0;
+    uint64_t packets_to_client = 0;
+    uint64_t bytes_to_client = 0;
+    uint64_t dropped_no_permission = 0;
+    uint64_t dropped_bandwidth = 0;
+};
+
+struct ClientContext {
+    FiveTuple five_tuple;
+};
+
+enum class ActionKind : uint8_t {
+    None,         // nothing to send
+    SendToClient, // `out.first(size)` to the five-tuple's client
+    SendToPeer,   // `payload` from relay `relay` to `peer`
+};
+
+struct ClientAction {
+    ActionKind kind = ActionKind::None;
+    std::size_t size = 0;             // SendToClient: bytes written into `out`
+    RelayId relay = 0;                // SendToPeer
+    util::Endpoint peer;              // SendToPeer
+    std::span<const uint8_t> payload; // SendToPeer: a view into the received bytes
+    bool dont_fragment = false;       // SendToPeer: set DF (RFC 8656 §14.8)
+    uint16_t error_code = 0;          // the error response sent, if any
+};
+
+struct PeerAction {
+    ActionKind kind = ActionKind::None; // SendToClient or None
+    std::size_t size = 0;               // bytes written into `out`
+    FiveTuple five_tuple;               // where (and over which transport) to send
+};
+
+class TurnServer {
+public:
+    // `relays` must outlive the server. Throws std::invalid_argument on a bad configuration.
+    TurnServer(TurnServerConfig config, std::shared_ptr<CredentialStore> credentials,
+               PeerFilter peer_filter, const stun::BindingServer& binding, RelayAllocator& relays);
+
+    // One datagram, or one stream frame (stun::stream_frame_length), from a client. `out` should
+    // hold at least 1500 bytes (responses are small).
+    ClientAction handle_client(std::span<const uint8_t> bytes, const ClientContext& context,
+                               Clock::time_point now, std::chrono::system_clock::time_point wall,
+                               std::span<uint8_t> out);
+    // A datagram received on relay socket `relay` from `peer`. `out` must hold bytes.size() + 36
+    // (Data indication overhead for IPv6).
+    PeerAction handle_peer(RelayId relay, const util::Endpoint& peer,
+                           std::span<const uint8_t> bytes, Clock::time_point now,
+                           std::span<uint8_t> out);
+
+    // Expires allocations (releasing their relays), permissions and channels.
+    void on_timer(Clock::time_point now);
+    std::optional<Clock::time_point> next_deadline() const { return table_.next_deadline(); }
+
+    const TurnCounters& counters() const { return counters_; }
+    std::size_t allocation_count() const { return table_.size(); }
+    const AllocationTable& table() const { return table_; }
+    CredentialStore& credentials() { return *credentials_; }
+
+private:
+    struct Request;
+    ClientAction handle_request(const stun::MessageView& m, const ClientContext& context,
+                                Clock::time_point now, std::chrono::system_clock::time_point wall,
+                                std::span<uint8_t> out);
+    ClientAction handle_send(const stun::MessageView& m, const ClientContext& context,
+                             Clock::time_point now);
+    ClientAction handle_channel_data(std::span<const uint8_t> bytes, const ClientContext& context,
+                                     Clock::time_point now);
+    ClientAction allocate(Request& r);
+    ClientAction refresh(Request& r);
+    ClientAction create_permission(Request& r);
+    ClientAction channel_bind(Request& r);
+    ClientAction error(Request& r, uint16_t code, bool with_nonce = false);
+    ClientAction success(Request& r, stun::MessageBuilder& b);
+    bool bandwidth_ok(Allocation& a, std::size_t bytes, Clock::time_point now);
+    void release(std::vector<RelayId>& released);
+
+    TurnServerConfig config_;
+    std::shared_ptr<CredentialStore> credentials_;
+    PeerFilter peer_filter_;
+    const stun::BindingServer& binding_;
+    RelayAllocator& relays_;
+    NonceManager nonces_;
+    stun::RateLimiter unauthorized_limiter_;
+    AllocationTable table_;
+    TurnCounters counters_;
+    std::vector<RelayId> released_; // scratch, reused
+    uint64_t indications_sent_ = 0; // Data indication transaction ids
+};
+
+} // namespace rtc::turn
