@@ -73,7 +73,7 @@ bool Fingerprint::serialize(util::ByteWriter &w) const {
 }
 
 // RFC 8489 §14.8: 21 reserved bits, Class (3 bits, 3..6), Number (8 bits, 0..99), reason.
-std::optional<ErrorCode> ErrorCode::parse(std::span<const uint8_t> value) {
+std::optional<ErrorCodeBody> parse_error_code_body(std::span<const uint8_t> value) {
     if (value.size() < 4)
         return std::nullopt;
     unsigned cls = value[2] & 0x07;
@@ -83,16 +83,28 @@ std::optional<ErrorCode> ErrorCode::parse(std::span<const uint8_t> value) {
     auto reason = util::as_string_view(value.subspan(4));
     if (!text_within_limits(reason, 763, 127))
         return std::nullopt;
-    return ErrorCode{static_cast<uint16_t>(cls * 100 + number), reason};
+    return ErrorCodeBody{static_cast<uint16_t>(cls * 100 + number), reason};
 }
-bool ErrorCode::serialize(util::ByteWriter &w) const {
+bool serialize_error_code_body(util::ByteWriter &w, uint8_t first_byte, uint16_t code,
+                               std::string_view reason) {
     if (code < 300 || code > 699 || !text_within_limits(reason, 763, 127))
         return false;
-    w.write_u16(0);
+    w.write_u8(first_byte);
+    w.write_u8(0);
     w.write_u8(static_cast<uint8_t>(code / 100));
     w.write_u8(static_cast<uint8_t>(code % 100));
     w.write_string(reason);
     return w.ok();
+}
+
+std::optional<ErrorCode> ErrorCode::parse(std::span<const uint8_t> value) {
+    auto body = parse_error_code_body(value);
+    if (!body)
+        return std::nullopt;
+    return ErrorCode{body->code, body->reason};
+}
+bool ErrorCode::serialize(util::ByteWriter &w) const {
+    return serialize_error_code_body(w, 0, code, reason);
 }
 
 std::string_view default_reason(uint16_t code) {

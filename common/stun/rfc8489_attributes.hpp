@@ -38,6 +38,17 @@ template <uint16_t Type, std::size_t MaxBytes, std::size_t MaxChars> struct Text
 
 bool text_within_limits(std::string_view text, std::size_t max_bytes, std::size_t max_chars);
 
+// The body shared by ERROR-CODE (RFC 8489 §14.8) and ADDRESS-ERROR-CODE (RFC 8656 §18.13): two
+// leading bytes the attribute interprets, the class (3 bits), the number (0..99) and a reason of
+// fewer than 128 characters.
+struct ErrorCodeBody {
+    uint16_t code = 0;
+    std::string_view reason;
+};
+std::optional<ErrorCodeBody> parse_error_code_body(std::span<const uint8_t> value);
+bool serialize_error_code_body(util::ByteWriter &w, uint8_t first_byte, uint16_t code,
+                               std::string_view reason);
+
 template <uint16_t Type, std::size_t MaxBytes, std::size_t MaxChars>
 bool TextAttribute<Type, MaxBytes, MaxChars>::valid(std::string_view text) {
     return text_within_limits(text, MaxBytes, MaxChars);

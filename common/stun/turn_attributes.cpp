@@ -82,27 +82,15 @@ bool ReservationToken::serialize(util::ByteWriter &w) const {
     return w.ok();
 }
 
+// RFC 8656 §18.13: the family, then the same layout as ERROR-CODE.
 std::optional<AddressErrorCode> AddressErrorCode::parse(std::span<const uint8_t> value) {
-    if (value.size() < 4)
+    auto body = parse_error_code_body(value);
+    if (!body)
         return std::nullopt;
-    unsigned cls = value[2] & 0x07;
-    unsigned number = value[3];
-    if (cls < 3 || cls > 6 || number > 99)
-        return std::nullopt;
-    auto reason = util::as_string_view(value.subspan(4));
-    if (!text_within_limits(reason, 763, 127))
-        return std::nullopt;
-    return AddressErrorCode{value[0], static_cast<uint16_t>(cls * 100 + number), reason};
+    return AddressErrorCode{value[0], body->code, body->reason};
 }
 bool AddressErrorCode::serialize(util::ByteWriter &w) const {
-    if (code < 300 || code > 699 || !text_within_limits(reason, 763, 127))
-        return false;
-    w.write_u8(family);
-    w.write_u8(0);
-    w.write_u8(static_cast<uint8_t>(code / 100));
-    w.write_u8(static_cast<uint8_t>(code % 100));
-    w.write_string(reason);
-    return w.ok();
+    return serialize_error_code_body(w, family, code, reason);
 }
 
 std::optional<Icmp> Icmp::parse(std::span<const uint8_t> value) {

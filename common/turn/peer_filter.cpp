@@ -187,7 +187,8 @@ bool PeerFilter::address_passes(const IpAddress& address) const {
 bool PeerFilter::allowed(const IpAddress& peer) const {
     if (!address_passes(peer))
         return false;
-    for (const auto& embedded : embedded_ipv4(peer).list())
+    const auto embedded_addresses = embedded_ipv4(peer); // list() views this object
+    for (const auto& embedded : embedded_addresses.list())
         if (!address_passes(embedded))
             return false;
     return true;
