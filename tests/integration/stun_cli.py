@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import harness  # noqa: E402
 import stun_msg  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from stun_server import start_rtc_stun  # noqa: E402
+from stun_server import start_rtc_stun, start_stun  # noqa: E402
 
 # The fixed command line of rtc-stun (tests/integration brief, CLI.md).
 REQUIRED_FLAGS = [
@@ -77,6 +77,15 @@ def test_cannot_bind_exits_1():
     check_equal(result.returncode, 1,
                 "exit code when the port is taken (stderr %r)" % result.stderr)
     check(any(str(port) in line for line in lines), "no error naming port %d: %r" % (port, lines))
+
+    # A second rtc-stun must not join the first one's SO_REUSEPORT group and split its traffic.
+    with start_stun(["udp://127.0.0.1:0", "tcp://127.0.0.1:0"]) as first:
+        for scheme, host, port in first.urls:
+            result = rtc_stun("--listen", "%s://%s:%d" % (scheme, host, port))
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            check_equal(result.returncode, 1, "second server on %s port %d (stderr %r)"
+                        % (scheme, port, result.stderr))
+            check(len(lines) == 1 and "in use" in lines[0], "expected one 'in use' line: %r" % lines)
 
 
 def test_help_and_version():

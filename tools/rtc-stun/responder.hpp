@@ -13,6 +13,9 @@
 
 namespace rtc::stun_tool {
 
+// What to say when a port rtc-stun wants is taken.
+inline constexpr std::string_view kInUseHint = "is another STUN or TURN server running?";
+
 struct Answer {
     std::span<const uint8_t> bytes; // valid until the next answer() on this thread
     uint8_t send_from = 0;          // RFC 5780 socket index

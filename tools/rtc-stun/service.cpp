@@ -1,6 +1,8 @@
 #include "service.hpp"
 
 #include "app/exit_codes.hpp"
+#include "app/listen_error.hpp"
+#include "net/port_probe.hpp"
 #include "net/signals.hpp"
 #include "tls/context.hpp"
 #include "tls/credentials.hpp"
@@ -28,6 +30,14 @@ bool all_bindable(asio::io_context& io, const std::array<util::Endpoint, 4>& add
             return false;
     }
     return true;
+}
+
+// SO_REUSEPORT would let the workers join another process's port: check it is free first.
+void require_free(const std::vector<util::Endpoint>& endpoints, net::Protocol protocol,
+                  std::string_view scheme) {
+    for (const auto& e : endpoints)
+        if (auto ec = net::probe_port_free(e, protocol))
+            throw app::cannot_listen(scheme, e, ec, kInUseHint);
 }
 
 std::string url_of(std::string_view scheme, const util::Endpoint& e) {
@@ -102,6 +112,9 @@ void StunService::bind_udp() {
         throw app::ConfigError("--alt-address: " + *problem);
     server_ = std::make_unique<stun::BindingServer>(config);
 
+    if (group)
+        require_free({group->begin(), group->end()}, net::Protocol::Udp, "udp");
+    require_free(plan_.plain, net::Protocol::Udp, "udp");
     auto limit = rate_limit_config(options_);
     // Thread 0 binds first so that port 0 resolves once; the other threads join its ports.
     std::vector<util::Endpoint> plain = plan_.plain;
@@ -135,6 +148,8 @@ void StunService::bind_streams() {
     }
     if (listens.empty())
         return;
+    for (const auto& l : listens)
+        require_free({l.endpoint}, net::Protocol::Tcp, l.tls ? "tls" : "tcp");
     for (std::size_t t = 0; t < workers_.size(); ++t) {
         auto& w = workers_[t];
         w.stream = std::make_unique<StreamWorker>(pool_.context(t), listens, *w.responder, tls_);

@@ -1,6 +1,6 @@
 #include "stream_worker.hpp"
 
-#include "app/exit_codes.hpp"
+#include "app/listen_error.hpp"
 #include "stun/framing.hpp"
 
 #include <memory>
@@ -63,11 +63,8 @@ StreamWorker::StreamWorker(asio::io_context& io, const std::vector<StreamListen>
         try {
             servers_.push_back(net::StreamServer::start(io, listen.endpoint, factory, options));
         } catch (const std::system_error& e) {
-            auto url = std::string(listen.tls ? "tls://" : "tcp://") + listen.endpoint.to_string();
-            throw app::ToolError("cannot listen on " + url + ": " + e.code().message(),
-                                 e.code() == std::errc::address_in_use
-                                     ? "is another STUN or TURN server running?"
-                                     : "check the --listen values");
+            throw app::cannot_listen(listen.tls ? "tls" : "tcp", listen.endpoint, e.code(),
+                                     kInUseHint);
         }
         tls_.push_back(listen.tls);
     }

@@ -1,6 +1,6 @@
 #include "udp_worker.hpp"
 
-#include "app/exit_codes.hpp"
+#include "app/listen_error.hpp"
 
 #include <chrono>
 
@@ -18,10 +18,7 @@ UdpWorker::UdpWorker(asio::io_context& io, const std::vector<util::Endpoint>& en
         std::error_code ec;
         auto socket = net::UdpBatchSocket::open(io, endpoint, options, ec);
         if (!socket)
-            throw app::ToolError(
-                "cannot listen on udp://" + endpoint.to_string() + ": " + ec.message(),
-                ec == std::errc::address_in_use ? "is another STUN or TURN server running?"
-                                                : "check the --listen and --alt-address values");
+            throw app::cannot_listen("udp", endpoint, ec, kInUseHint);
         sockets_.push_back(std::move(socket));
     }
 }

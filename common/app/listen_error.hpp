@@ -1,0 +1,26 @@
+#pragma once
+// The one-line error every server gives when a listener cannot be had (CLI.md "Every tool"):
+//   rtc-stun: cannot listen on udp://0.0.0.0:3478: Address already in use
+//             (is another STUN or TURN server running?)
+#include "app/exit_codes.hpp"
+#include "util/ip_address.hpp"
+
+#include <string_view>
+#include <system_error>
+
+namespace rtc::app {
+
+// `in_use_hint` is what to say when the address is taken; other failures point at --listen.
+inline ToolError cannot_listen(std::string_view scheme, const util::Endpoint& endpoint,
+                               const std::error_code& ec, std::string_view in_use_hint) {
+    std::string what = "cannot listen on ";
+    what += scheme;
+    what += "://";
+    what += endpoint.to_string();
+    what += ": ";
+    what += ec.message();
+    return ToolError(what, ec == std::errc::address_in_use ? std::string(in_use_hint)
+                                                           : "check the --listen values");
+}
+
+} // namespace rtc::app
