@@ -20,15 +20,11 @@ std::optional<std::size_t> stream_frame_length(std::span<const uint8_t> buffered
             return kInvalidFrame;
         total += kHeaderSize;
         break;
-    case 0x40: { // ChannelData, RFC 8656 §12.4
+    case 0x40: // ChannelData, RFC 8656 §12.4 (channels 0x4000-0x7FFF, see ChannelNumber)
         if (buffered.size() < kChannelDataHeaderSize)
             return std::nullopt;
-        uint16_t channel = util::load_u16(buffered.data());
-        if (channel > 0x4FFF)
-            return kInvalidFrame;
         total = kChannelDataHeaderSize + ((util::load_u16(buffered.data() + 2) + 3u) & ~3u);
         break;
-    }
     default:
         return kInvalidFrame;
     }

@@ -12,7 +12,7 @@ namespace rtc::stun {
 
 inline constexpr std::size_t kChannelDataHeaderSize = 4;
 
-// RFC 8656 §12: ChannelData starts with the channel number, 0x4000-0x4FFF, so its first two
+// RFC 8656 §12: ChannelData starts with the channel number, 0x4000-0x7FFF, so its first two
 // bits are 01; STUN messages start with 00.
 inline bool is_channel_data(std::span<const uint8_t> bytes) {
     return !bytes.empty() && (bytes[0] & 0xC0) == 0x40;
@@ -25,8 +25,8 @@ inline constexpr std::size_t kInvalidFrame = 0;
 // a STUN message (20-byte header + length), or ChannelData (4-byte header + length, padded to a
 // multiple of 4 over streams, RFC 8656 §12.5). nullopt while fewer bytes than the header are
 // buffered (20 for STUN, 4 for ChannelData). kInvalidFrame when the bytes are neither: other
-// leading bits, a reserved channel number (0x5000-0x7FFF), a STUN header without the magic
-// cookie or with a length that is not a multiple of 4, or a frame larger than `max_size`.
+// leading bits, a STUN header without the magic cookie or with a length that is not a multiple
+// of 4, or a frame larger than `max_size`.
 std::optional<std::size_t> stream_frame_length(std::span<const uint8_t> buffered,
                                                std::size_t max_size = kMaxMessageSize);
 

@@ -16,8 +16,9 @@ namespace rtc::stun {
 struct ChannelNumber {
     static constexpr uint16_t kType = attr::kChannelNumber;
     uint16_t number = 0;
-    // RFC 8656 §12: channels 0x4000 through 0x4FFF.
-    static constexpr bool in_range(uint16_t n) { return n >= 0x4000 && n <= 0x4FFF; }
+    // RFC 8656 §12 narrowed channels to 0x4000-0x4FFF, but RFC 5766 §11 allowed up to 0x7FFF
+    // and deployed clients (coturn 4.6's turnutils_uclient) still pick numbers there.
+    static constexpr bool in_range(uint16_t n) { return n >= 0x4000 && n <= 0x7FFF; }
     static std::optional<ChannelNumber> parse(std::span<const uint8_t> value);
     bool serialize(util::ByteWriter &w) const;
     bool operator==(const ChannelNumber &) const = default;

@@ -252,7 +252,10 @@ TEST_CASE("stun/attributes: RFC 5780 CHANGE-REQUEST, RESPONSE-PORT, PADDING") {
 TEST_CASE("stun/attributes: RFC 8656 and RFC 6062 TURN attributes") {
     round_trip(hex("4001 0000"), ChannelNumber{0x4001});
     CHECK(ChannelNumber::in_range(0x4FFF));
-    CHECK_FALSE(ChannelNumber::in_range(0x5000));
+    CHECK(ChannelNumber::in_range(0x668E)); // RFC 5766 range, used by coturn's uclient
+    CHECK(ChannelNumber::in_range(0x7FFF));
+    CHECK_FALSE(ChannelNumber::in_range(0x8000));
+    CHECK_FALSE(ChannelNumber::in_range(0x3FFF));
     check_rejects<ChannelNumber>(hex("4001"));
     round_trip(hex("00000258"), Lifetime{600});
     check_rejects<Lifetime>(hex("0000025800000000"));

@@ -29,7 +29,7 @@ TEST_CASE("stun/framing: ChannelData on a stream is padded to 4 (RFC 8656 §12.5
     CHECK(stream_frame_length(hex("4001 0000")) == 4u);
     CHECK(stream_frame_length(hex("4001 ffff")) == 4u + 0x10000);
     CHECK(stream_frame_length(hex("4001 0100"), 100) == kInvalidFrame);
-    CHECK(stream_frame_length(hex("5000 0004")) == kInvalidFrame); // reserved channel
+    CHECK(stream_frame_length(hex("668e 0004")) == 8u); // RFC 5766 channel range (coturn)
     CHECK(stream_frame_length(hex("8000 0004")) == kInvalidFrame); // neither
     CHECK(stream_frame_length(hex("c000 0004")) == kInvalidFrame);
     CHECK(is_channel_data(hex("4000")));
