@@ -249,6 +249,10 @@ std::optional<int> ToolCli::parse(const std::vector<std::string>& args, std::ost
                                   std::ostream& err) {
     const std::string help_hint = "see " + tool_name_ + " --help";
     args_ = args;
+    // A repeatable option that defaults to nothing would show "=[]" in --help.
+    for (CLI::Option* option : app_.get_options())
+        if (option->get_default_str() == "[]")
+            option->default_str("");
     try {
         app_.parse(std::vector<std::string>(args.rbegin(), args.rend())); // CLI11 wants reversed
         std::vector<std::string> extras = app_.remaining(true);

@@ -58,6 +58,11 @@ Allocation* AllocationTable::find(const FiveTuple& tuple) {
     return it == by_tuple_.end() ? nullptr : &it->second;
 }
 
+const Allocation* AllocationTable::find(const FiveTuple& tuple) const {
+    auto it = by_tuple_.find(tuple);
+    return it == by_tuple_.end() ? nullptr : &it->second;
+}
+
 Allocation* AllocationTable::find_by_relay(RelayId id) {
     auto it = by_relay_.find(id);
     return it == by_relay_.end() ? nullptr : it->second;

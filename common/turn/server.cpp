@@ -1,4 +1,5 @@
 #include "turn/server.hpp"
+#include "turn/server_request.hpp"
 
 #include "stun/address_attributes.hpp"
 #include "stun/framing.hpp"
@@ -37,25 +38,14 @@ stun::PasswordAlgorithms offered_algorithms() {
 
 } // namespace
 
-struct TurnServer::Request {
-    const MessageView& m;
-    const ClientContext& context;
-    Clock::time_point now;
-    std::chrono::system_clock::time_point wall;
-    std::span<uint8_t> out;
-    Allocation* allocation = nullptr;
-    std::optional<LongTermKey> key; // set once authenticated
-    bool integrity_sha256 = false;  // the request used MESSAGE-INTEGRITY-SHA256
-    std::string_view username;
-};
-
 TurnServer::TurnServer(TurnServerConfig config, std::shared_ptr<CredentialStore> credentials,
                        PeerFilter peer_filter, const stun::BindingServer& binding,
                        RelayAllocator& relays)
     : config_(std::move(config)), credentials_(std::move(credentials)),
       peer_filter_(std::move(peer_filter)), binding_(binding), relays_(relays),
       nonces_(config_.nonce_key, config_.nonce_lifetime),
-      unauthorized_limiter_(config_.unauthorized_rate), table_(config_.limits) {
+      unauthorized_limiter_(config_.unauthorized_rate), table_(config_.limits),
+      tcp_(config_.connection_id_shard) {
     if (!credentials_)
         throw std::invalid_argument("the TURN server needs credentials");
     if (config_.default_lifetime.count() <= 0 || config_.max_lifetime < config_.default_lifetime)
@@ -63,6 +53,8 @@ TurnServer::TurnServer(TurnServerConfig config, std::shared_ptr<CredentialStore>
     if (config_.nonce_lifetime.count() <= 0 || config_.permission_lifetime.count() <= 0 ||
         config_.channel_lifetime.count() <= 0)
         throw std::invalid_argument("nonce, permission and channel lifetimes must be positive");
+    if (config_.tcp_connect_timeout.count() <= 0 || config_.tcp_bind_timeout.count() <= 0)
+        throw std::invalid_argument("TCP connect and bind timeouts must be positive");
     if (!config_.ipv4_relay && !config_.ipv6_relay)
         throw std::invalid_argument("at least one relay address family is needed");
     if (config_.software && !stun::Software::valid(*config_.software))
@@ -99,8 +91,7 @@ ClientAction TurnServer::handle_client(std::span<const uint8_t> bytes, const Cli
     if (m->message_class() == MessageClass::Indication && m->method() == Method::Send)
         return handle_send(*m, context, now);
     // RFC 8489 §6.3: stray responses and other indications are discarded. Requests of methods
-    // this core does not serve (RFC 6062 Connect, ConnectionBind for now) get 400 once
-    // authenticated.
+    // this core does not serve get 400 once authenticated.
     if (!m->is_request()) {
         ++counters_.dropped_unexpected;
         return {};
@@ -165,7 +156,17 @@ ClientAction TurnServer::handle_request(const MessageView& m, const ClientContex
     auto userhash = m.get<stun::Userhash>();
     if (!realm || !nonce || (!username && !userhash))
         return error(r, ec::kBadRequest); // §9.2.4 step 2
-    switch (nonces_.check(nonce->value, context.five_tuple.client, now)) {
+    auto nonce_status = nonces_.check(nonce->value, context.five_tuple.client, now);
+    if (nonce_status != NonceStatus::Valid && m.method() == Method::ConnectionBind) {
+        // RFC 6062 §4.4: clients reuse the control connection's nonce on the new data
+        // connection, whose port differs: accept a nonce issued to the allocation's client.
+        auto id = m.get<stun::ConnectionId>();
+        const TcpConnection* c = id ? tcp_.find(id->id) : nullptr;
+        const Allocation* owner = c ? table_.find_by_relay(c->relay) : nullptr;
+        if (owner)
+            nonce_status = nonces_.check(nonce->value, owner->five_tuple.client, now);
+    }
+    switch (nonce_status) {
     case NonceStatus::Valid:
         break;
     case NonceStatus::Stale:
@@ -244,6 +245,10 @@ ClientAction TurnServer::handle_request(const MessageView& m, const ClientContex
         return create_permission(r);
     case Method::ChannelBind:
         return channel_bind(r);
+    case Method::Connect:
+        return connect(r);
+    case Method::ConnectionBind:
+        return connection_bind(r);
     default:
         return error(r, ec::kBadRequest);
     }
@@ -259,8 +264,16 @@ ClientAction TurnServer::allocate(Request& r) {
         auto transport = m.get<stun::RequestedTransport>();
         if (!transport)
             return error(r, ec::kBadRequest);
-        if (transport->protocol != stun::RequestedTransport::kUdp)
+        bool tcp = transport->protocol == stun::RequestedTransport::kTcp && config_.tcp_relay;
+        if (transport->protocol != stun::RequestedTransport::kUdp && !tcp)
             return error(r, ec::kUnsupportedTransportProtocol);
+        // RFC 6062 §5.1: TCP relays only for clients over TCP/TLS, and without the UDP-only
+        // attributes.
+        if (tcp && (r.context.five_tuple.transport == stun::Transport::Udp ||
+                    r.context.five_tuple.transport == stun::Transport::Dtls ||
+                    m.has(stun::attr::kDontFragment) || m.has(stun::attr::kEvenPort) ||
+                    m.has(stun::attr::kReservationToken)))
+            return error(r, ec::kBadRequest);
         auto token = m.get<stun::ReservationToken>();
         auto even = m.get<stun::EvenPort>();
         auto requested = m.get<stun::RequestedAddressFamily>();
@@ -295,7 +308,8 @@ ClientAction TurnServer::allocate(Request& r) {
             ++counters_.quota_rejections;
             return error(r, ec::kInsufficientCapacity);
         }
-        RelayRequest rq{family, even.has_value(), even && even->reserve, std::nullopt};
+        RelayRequest rq{family, even.has_value(), even && even->reserve, std::nullopt,
+                        transport->protocol};
         if (token)
             rq.reservation_token = token->token;
         auto grant = relays_.allocate(rq);
@@ -310,12 +324,14 @@ ClientAction TurnServer::allocate(Request& r) {
         if (additional) {
             std::optional<RelayGrant> second;
             if (config_.ipv6_relay)
-                second = relays_.allocate({util::Family::V6, false, false, std::nullopt});
+                second = relays_.allocate(
+                    {util::Family::V6, false, false, std::nullopt, transport->protocol});
             if (second)
                 a.relays[a.relay_count++] = second->relay;
             else
                 additional_failed = true;
         }
+        a.protocol = transport->protocol;
         a.dont_fragment = m.has(stun::attr::kDontFragment);
         a.allocate_transaction = m.transaction_id();
         a.username = std::string(r.username);
@@ -435,6 +451,8 @@ ClientAction TurnServer::channel_bind(Request& r) {
     if (!number || !peer || !stun::ChannelNumber::in_range(number->number))
         return error(r, ec::kBadRequest); // RFC 8656 §11.2
     auto& a = *r.allocation;
+    if (a.protocol == stun::RequestedTransport::kTcp)
+        return error(r, ec::kBadRequest); // RFC 6062 §5: no channels on TCP allocations
     if (!a.relay_for(peer->endpoint.address.family()))
         return error(r, ec::kPeerAddressFamilyMismatch);
     if (!peer_filter_.allowed(peer->endpoint.address)) {
@@ -484,7 +502,7 @@ ClientAction TurnServer::handle_send(const MessageView& m, const ClientContext& 
     auto* a = table_.find(context.five_tuple);
     auto peer = m.get<stun::XorPeerAddress>();
     auto data = m.get<stun::Data>();
-    if (!a || !peer || !data || a->expiry <= now) {
+    if (!a || !peer || !data || a->expiry <= now || a->protocol != stun::RequestedTransport::kUdp) {
         ++counters_.dropped_unexpected;
         return {};
     }
@@ -521,7 +539,9 @@ ClientAction TurnServer::handle_channel_data(std::span<const uint8_t> bytes,
         return {};
     }
     auto* a = table_.find(context.five_tuple);
-    const Channel* channel = a && a->expiry > now ? a->channel_by_number(number, now) : nullptr;
+    const Channel* channel = a && a->expiry > now && a->protocol == stun::RequestedTransport::kUdp
+                                 ? a->channel_by_number(number, now)
+                                 : nullptr;
     const Relay* relay = channel ? a->relay_for(channel->peer.address.family()) : nullptr;
     if (!relay || !a->permitted(channel->peer.address, now)) {
         ++counters_.dropped_no_permission;
@@ -544,7 +564,8 @@ PeerAction TurnServer::handle_peer(RelayId relay, const util::Endpoint& peer,
                                    std::span<const uint8_t> bytes, Clock::time_point now,
                                    std::span<uint8_t> out) {
     auto* a = table_.find_by_relay(relay);
-    if (!a || a->expiry <= now || !a->permitted(peer.address, now)) {
+    if (!a || a->expiry <= now || a->protocol != stun::RequestedTransport::kUdp ||
+        !a->permitted(peer.address, now)) {
         ++counters_.dropped_no_permission; // RFC 8656 §11.3
         return {};
     }
@@ -572,11 +593,7 @@ PeerAction TurnServer::handle_peer(RelayId relay, const util::Endpoint& peer,
         action.size = padded;
     } else {
         // RFC 8656 §11.3: a Data indication. Indications need no unpredictable id: a counter.
-        stun::TransactionId id{};
-        uint64_t n = ++indications_sent_;
-        for (std::size_t i = 0; i < 8; ++i)
-            id[11 - i] = static_cast<uint8_t>(n >> (8 * i));
-        MessageBuilder b(out, Method::Data, MessageClass::Indication, id);
+        MessageBuilder b(out, Method::Data, MessageClass::Indication, next_indication_id());
         b.add(stun::XorPeerAddress{peer});
         b.add(stun::Data{bytes});
         if (!b.ok()) {
@@ -591,10 +608,28 @@ PeerAction TurnServer::handle_peer(RelayId relay, const util::Endpoint& peer,
     return action;
 }
 
+stun::TransactionId TurnServer::next_indication_id() {
+    stun::TransactionId id{};
+    uint64_t n = ++indications_sent_;
+    for (std::size_t i = 0; i < 8; ++i)
+        id[11 - i] = static_cast<uint8_t>(n >> (8 * i));
+    return id;
+}
+
 void TurnServer::release(std::vector<RelayId>& released) {
-    for (RelayId id : released)
+    closed_connections_.clear();
+    for (RelayId id : released) {
+        tcp_.erase_relay(id, closed_connections_); // RFC 6062: they go with the allocation
         relays_.release(id);
+    }
     released.clear();
+    close_connections(closed_connections_);
+}
+
+void TurnServer::close_connections(std::vector<ConnectionId>& closed) {
+    for (ConnectionId id : closed)
+        relays_.close_connection(id);
+    closed.clear();
 }
 
 void TurnServer::on_timer(Clock::time_point now) {
@@ -603,6 +638,24 @@ void TurnServer::on_timer(Clock::time_point now) {
     table_.on_timer(now, released_);
     counters_.allocations_expired += before - table_.size();
     release(released_);
+    closed_connections_.clear();
+    std::size_t pending = timed_out_.size();
+    tcp_.on_timer(now, timed_out_, closed_connections_);
+    counters_.tcp_bind_timeouts += closed_connections_.size();
+    // Abandon the timed-out connect attempts; their 447s wait for take_timer_response.
+    for (std::size_t i = pending; i < timed_out_.size(); ++i)
+        closed_connections_.push_back(timed_out_[i]);
+    close_connections(closed_connections_);
+}
+
+std::optional<Clock::time_point> TurnServer::next_deadline() const {
+    auto a = table_.next_deadline();
+    auto b = tcp_.next_deadline();
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return std::min(*a, *b);
 }
 
 } // namespace rtc::turn

@@ -14,7 +14,13 @@
 // - Binding requests go to the shared stun::BindingServer.
 // - Send indications and ChannelData without a permission/channel are dropped silently
 //   (RFC 8656 §11.2, §12.6), counted in TurnCounters.
-// - RFC 6062 TCP allocations (REQUESTED-TRANSPORT 6) are not implemented yet: 442.
+// - RFC 6062 TCP allocations (REQUESTED-TRANSPORT 6) when config.tcp_relay is set (else 442):
+//   only over TCP/TLS (else 400). Connect yields a ConnectToPeer action; the shell reports the
+//   outcome with handle_connect_result and the core answers with CONNECTION-ID or 447. Inbound
+//   peer connections go through handle_peer_connection (ConnectionAttempt indication, or refused
+//   without a permission). ConnectionBind yields BindConnection. Connect (30 s) and bind (30 s)
+//   timeouts run in on_timer; timed-out Connects are answered through take_timer_response.
+//   ChannelBind on a TCP allocation is 400; Send and ChannelData on one are dropped.
 #include "stun/binding_server.hpp"
 #include "stun/builder.hpp"
 #include "stun/message.hpp"
@@ -23,6 +29,7 @@
 #include "turn/credentials.hpp"
 #include "turn/nonce.hpp"
 #include "turn/peer_filter.hpp"
+#include "turn/tcp_connections.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -41,6 +48,7 @@ struct RelayRequest {
     bool even_port = false;                    // EVEN-PORT (RFC 8656 §14.6)
     bool reserve_next = false;                 // EVEN-PORT R bit: also reserve port + 1
     std::optional<uint64_t> reservation_token; // RESERVATION-TOKEN: use a reserved port
+    uint8_t protocol = 17; // 17 UDP; 6 TCP (RFC 6062 §5.1: a listening TCP socket)
 };
 struct RelayGrant {
     Relay relay;
@@ -51,6 +59,10 @@ public:
     virtual ~RelayAllocator() = default;
     virtual std::optional<RelayGrant> allocate(const RelayRequest& request) = 0;
     virtual void release(RelayId id) = 0;
+    // RFC 6062: close the peer data connection `id` (and its client data connection once
+    // bound), or abandon its connect attempt. Called on connect and bind timeouts and when the
+    // allocation goes away. Shells without TCP relays need not override it.
+    virtual void close_connection(ConnectionId id) { (void)id; }
 };
 
 struct TurnServerConfig {
@@ -67,6 +79,12 @@ struct TurnServerConfig {
     double bandwidth_burst_bytes = 0;      // 0 = one second's worth
     stun::RateLimiterConfig unauthorized_rate{20.0, 20.0, 65536, 64, 0}; // 401s per source
     std::optional<std::string> software;
+    // RFC 6062 TCP allocations; the shell must then open TCP relays (RelayRequest::protocol),
+    // carry out ConnectToPeer/BindConnection and override RelayAllocator::close_connection.
+    bool tcp_relay = false;
+    std::chrono::seconds tcp_connect_timeout{30}; // RFC 6062 §5.2: at least 30 s
+    std::chrono::seconds tcp_bind_timeout{30};    // RFC 6062 §5.2, §5.3
+    uint8_t connection_id_shard = 0;              // top byte of this core's connection ids
 };
 
 // Counters a metrics layer reads (monotonic, except the gauges noted).
@@ -92,6 +110,12 @@ struct TurnCounters {
     uint64_t bytes_to_client = 0;
     uint64_t dropped_no_permission = 0;
     uint64_t dropped_bandwidth = 0;
+    uint64_t tcp_connects = 0;             // Connect requests handed to the shell (RFC 6062)
+    uint64_t tcp_connect_failures = 0;     // 447 (failed or timed out)
+    uint64_t tcp_connections_accepted = 0; // inbound peer connections announced
+    uint64_t tcp_connections_refused = 0;  // inbound without permission, or over quota
+    uint64_t tcp_connections_bound = 0;    // ConnectionBind successes
+    uint64_t tcp_bind_timeouts = 0;        // peer data connections closed unbound after 30 s
 };
 
 struct ClientContext {
@@ -102,6 +126,12 @@ enum class ActionKind : uint8_t {
     None,         // nothing to send
     SendToClient, // `out.first(size)` to the five-tuple's client
     SendToPeer,   // `payload` from relay `relay` to `peer`
+    // RFC 6062 §5.2: open a TCP connection from relay `relay` to `peer`, then report with
+    // handle_connect_result(connection, ...). Nothing is sent now.
+    ConnectToPeer,
+    // RFC 6062 §5.4: send `out.first(size)` to the client, then this client connection carries
+    // raw data to and from peer data connection `connection` (no more STUN framing).
+    BindConnection,
 };
 
 struct ClientAction {
@@ -112,12 +142,19 @@ struct ClientAction {
     std::span<const uint8_t> payload; // SendToPeer: a view into the received bytes
     bool dont_fragment = false;       // SendToPeer: set DF (RFC 8656 §14.8)
     uint16_t error_code = 0;          // the error response sent, if any
+    ConnectionId connection = 0;      // ConnectToPeer, BindConnection
 };
 
 struct PeerAction {
     ActionKind kind = ActionKind::None; // SendToClient or None
     std::size_t size = 0;               // bytes written into `out`
     FiveTuple five_tuple;               // where (and over which transport) to send
+};
+
+// RFC 6062 §5.3: what to do with a TCP connection accepted on a relay.
+struct PeerConnectionAction {
+    ConnectionId connection = 0; // 0: refused, close it; else buffer its data until bound
+    PeerAction send;             // the ConnectionAttempt indication for the control connection
 };
 
 class TurnServer {
@@ -137,13 +174,33 @@ public:
                            std::span<const uint8_t> bytes, Clock::time_point now,
                            std::span<uint8_t> out);
 
-    // Expires allocations (releasing their relays), permissions and channels.
+    // RFC 6062 §5.3: a TCP connection from `peer` accepted on TCP relay `relay`. `out` should
+    // hold at least 100 bytes.
+    PeerConnectionAction handle_peer_connection(RelayId relay, const util::Endpoint& peer,
+                                                Clock::time_point now, std::span<uint8_t> out);
+    // RFC 6062 §5.2: the outcome of a ConnectToPeer action: the Connect success response with
+    // CONNECTION-ID, or 447. None for an unknown (timed out, deleted) id: if it connected, the
+    // shell closes it.
+    PeerAction handle_connect_result(ConnectionId id, bool connected, Clock::time_point now,
+                                     std::span<uint8_t> out);
+    // The shell saw peer data connection `id` (or its client data connection) close.
+    void handle_connection_closed(ConnectionId id);
+    // A client's TCP/TLS connection closed: its allocation is deleted (RFC 6062 §5, RFC 8656
+    // §3.1), releasing relays and closing its peer connections.
+    void handle_client_closed(const FiveTuple& five_tuple);
+
+    // Expires allocations (releasing their relays), permissions, channels and RFC 6062
+    // connections (connect and bind timeouts).
     void on_timer(Clock::time_point now);
-    std::optional<Clock::time_point> next_deadline() const { return table_.next_deadline(); }
+    // After on_timer: the 447 answers of Connect requests that timed out, one per call, until
+    // the kind is None.
+    PeerAction take_timer_response(std::span<uint8_t> out);
+    std::optional<Clock::time_point> next_deadline() const;
 
     const TurnCounters& counters() const { return counters_; }
     std::size_t allocation_count() const { return table_.size(); }
     const AllocationTable& table() const { return table_; }
+    const TcpConnectionTable& tcp_connections() const { return tcp_; }
     CredentialStore& credentials() { return *credentials_; }
 
 private:
@@ -159,6 +216,10 @@ private:
     ClientAction refresh(Request& r);
     ClientAction create_permission(Request& r);
     ClientAction channel_bind(Request& r);
+    ClientAction connect(Request& r);
+    ClientAction connection_bind(Request& r);
+    void close_connections(std::vector<ConnectionId>& closed);
+    stun::TransactionId next_indication_id();
     ClientAction error(Request& r, uint16_t code, bool with_nonce = false);
     ClientAction success(Request& r, stun::MessageBuilder& b);
     bool bandwidth_ok(Allocation& a, std::size_t bytes, Clock::time_point now);
@@ -173,8 +234,11 @@ private:
     stun::RateLimiter unauthorized_limiter_;
     AllocationTable table_;
     TurnCounters counters_;
-    std::vector<RelayId> released_; // scratch, reused
-    uint64_t indications_sent_ = 0; // Data indication transaction ids
+    TcpConnectionTable tcp_;
+    std::vector<RelayId> released_;                // scratch, reused
+    std::vector<ConnectionId> closed_connections_; // scratch, reused
+    std::vector<ConnectionId> timed_out_;          // Connects awaiting their 447
+    uint64_t indications_sent_ = 0;                // Data indication transaction ids
 };
 
 } // namespace rtc::turn

@@ -1,0 +1,261 @@
+#include "net/relay_socket.hpp"
+
+#include "crypto/random.hpp"
+#include "net/socket_address.hpp"
+
+#include <asio/ip/v6_only.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <netinet/in.h>
+#include <unistd.h>
+
+namespace rtc::net {
+
+namespace {
+// recvmmsg rounds per readiness event before the socket yields to the others.
+constexpr int kMaxReadRounds = 4;
+} // namespace
+
+// What one relay costs: the Asio socket and this flag. Pending waits hold a shared pointer, so
+// a socket closed while its wait is queued is freed only after the wait has seen `closed`.
+struct RelaySockets::Socket {
+    explicit Socket(asio::io_context& io, Id i) : socket(io), id(i) {}
+    asio::ip::udp::socket socket;
+    Id id;
+    bool closed = false;
+    bool reading = false;
+    bool dont_fragment = false;
+};
+
+RelaySockets::RelaySockets(asio::io_context& io, RelaySocketOptions options, Handler handler)
+    : io_(io), options_(options), handler_(std::move(handler)),
+      rng_(static_cast<std::mt19937::result_type>(crypto::random_u32())) {
+    if (options_.min_port == 0)
+        options_.min_port = 1;
+    if (options_.max_port < options_.min_port)
+        options_.max_port = options_.min_port;
+    options_.batch_size = std::clamp<std::size_t>(options_.batch_size, 1, 1024);
+    options_.max_datagram = std::max<std::size_t>(options_.max_datagram, 1);
+    if (options_.bind_attempts < 1)
+        options_.bind_attempts = 1;
+    const std::size_t b = options_.batch_size;
+    rx_buffer_.resize(b * options_.max_datagram);
+    rx_msgs_.resize(b);
+    rx_iov_.resize(b);
+    rx_addr_.resize(b);
+    rx_batch_.resize(b);
+}
+
+RelaySockets::~RelaySockets() {
+    close_all();
+}
+
+uint16_t RelaySockets::random_port(bool even) {
+    std::uniform_int_distribution<uint32_t> pick(options_.min_port, options_.max_port);
+    uint32_t port = pick(rng_);
+    if (even && (port & 1u)) {
+        // RFC 8656 §14.6: the relayed port must be even; stay inside the range.
+        port = port - 1 >= options_.min_port ? port - 1 : port + 1;
+    }
+    return static_cast<uint16_t>(port);
+}
+
+std::optional<RelaySockets::Bound> RelaySockets::open_at(const util::Endpoint& local, bool read,
+                                                         std::error_code& ec) {
+    ec.clear();
+    auto s = std::make_shared<Socket>(io_, next_id_);
+    const auto endpoint = to_udp(local);
+    s->socket.open(endpoint.protocol(), ec);
+    if (ec)
+        return std::nullopt;
+    if (endpoint.address().is_v6())
+        s->socket.set_option(asio::ip::v6_only(true), ec);
+    if (!ec)
+        s->socket.non_blocking(true, ec);
+    if (!ec && options_.receive_buffer > 0)
+        s->socket.set_option(asio::socket_base::receive_buffer_size(options_.receive_buffer), ec);
+    if (!ec)
+        s->socket.bind(endpoint, ec);
+    if (ec)
+        return std::nullopt;
+    Bound bound{next_id_, from_asio(s->socket.local_endpoint(ec))};
+    if (ec)
+        return std::nullopt;
+    if (++next_id_ == 0)
+        next_id_ = 1;
+    sockets_.emplace(bound.id, s);
+    open_.fetch_add(1, std::memory_order_relaxed);
+    if (read)
+        start(bound.id);
+    return bound;
+}
+
+std::optional<RelaySockets::Bound> RelaySockets::open(const util::IpAddress& address,
+                                                      bool even_port, std::error_code& ec) {
+    for (int attempt = 0; attempt < options_.bind_attempts; ++attempt) {
+        if (even_port && options_.min_port == options_.max_port && (options_.min_port & 1u))
+            break; // a one-port range with an odd port has no even port
+        auto bound = open_at({address, random_port(even_port)}, true, ec);
+        if (bound)
+            return bound;
+        if (ec != std::errc::address_in_use)
+            break; // not a taken port: another try would fail the same way
+    }
+    if (!ec)
+        ec = std::make_error_code(std::errc::address_in_use);
+    bind_failures_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+}
+
+std::optional<RelaySockets::Bound> RelaySockets::adopt(int fd, std::error_code& ec) {
+    ec.clear();
+    sockaddr_storage addr{};
+    socklen_t length = sizeof(addr);
+    std::optional<util::Endpoint> local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0)
+        local = from_sockaddr(addr, length);
+    if (!local) {
+        ::close(fd);
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return std::nullopt;
+    }
+    auto s = std::make_shared<Socket>(io_, next_id_);
+    s->socket.assign(local->address.family() == util::Family::V4 ? asio::ip::udp::v4()
+                                                                 : asio::ip::udp::v6(),
+                     fd, ec);
+    if (ec) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    s->socket.non_blocking(true, ec);
+    Bound bound{next_id_, *local};
+    if (++next_id_ == 0)
+        next_id_ = 1;
+    sockets_.emplace(bound.id, s);
+    open_.fetch_add(1, std::memory_order_relaxed);
+    start(bound.id);
+    return bound;
+}
+
+int RelaySockets::release_fd(Id id) {
+    auto it = sockets_.find(id);
+    if (it == sockets_.end())
+        return -1;
+    it->second->closed = true;
+    int fd = it->second->socket.release();
+    sockets_.erase(it);
+    open_.fetch_sub(1, std::memory_order_relaxed);
+    return fd;
+}
+
+void RelaySockets::start(Id id) {
+    auto it = sockets_.find(id);
+    if (it == sockets_.end() || it->second->reading)
+        return;
+    it->second->reading = true;
+    arm(it->second);
+}
+
+void RelaySockets::arm(const std::shared_ptr<Socket>& socket) {
+    socket->socket.async_wait(asio::socket_base::wait_read,
+                              [this, socket](const std::error_code& ec) {
+                                  if (socket->closed || ec)
+                                      return;
+                                  on_readable(*socket);
+                                  if (!socket->closed)
+                                      arm(socket);
+                              });
+}
+
+void RelaySockets::on_readable(Socket& socket) {
+    const int fd = socket.socket.native_handle();
+    const std::size_t b = options_.batch_size;
+    for (int round = 0; round < kMaxReadRounds && !socket.closed; ++round) {
+        for (std::size_t i = 0; i < b; ++i) {
+            rx_iov_[i] = {rx_buffer_.data() + i * options_.max_datagram, options_.max_datagram};
+            rx_msgs_[i] = {};
+            rx_msgs_[i].msg_hdr.msg_name = &rx_addr_[i];
+            rx_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+            rx_msgs_[i].msg_hdr.msg_iov = &rx_iov_[i];
+            rx_msgs_[i].msg_hdr.msg_iovlen = 1;
+        }
+        int n = ::recvmmsg(fd, rx_msgs_.data(), static_cast<unsigned>(b), MSG_DONTWAIT, nullptr);
+        if (n <= 0)
+            return; // EAGAIN, or an error the next wait reports again
+        std::size_t count = 0;
+        for (int i = 0; i < n; ++i) {
+            auto source = from_sockaddr(rx_addr_[i], rx_msgs_[i].msg_hdr.msg_namelen);
+            if (!source)
+                continue;
+            const bool truncated = (rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+            std::size_t size = std::min<std::size_t>(rx_msgs_[i].msg_len, options_.max_datagram);
+            const uint8_t* data =
+                rx_buffer_.data() + static_cast<std::size_t>(i) * options_.max_datagram;
+            rx_batch_[count++] = {std::span<const uint8_t>(data, size), *source, truncated};
+        }
+        received_.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+        if (count > 0)
+            handler_(socket.id, std::span<const RelayDatagram>(rx_batch_.data(), count));
+        if (static_cast<std::size_t>(n) < b)
+            return;
+    }
+}
+
+bool RelaySockets::send(Id id, std::span<const uint8_t> data, const util::Endpoint& to,
+                        bool dont_fragment) {
+    auto it = sockets_.find(id);
+    if (it == sockets_.end())
+        return false;
+    auto& s = *it->second;
+    const int fd = s.socket.native_handle();
+    if (dont_fragment && !s.dont_fragment && to.address.family() == util::Family::V4) {
+        // RFC 8656 §14.8: DONT-FRAGMENT asks for DF on the relayed IPv4 packets.
+        int value = IP_PMTUDISC_DO;
+        ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &value, sizeof(value));
+        s.dont_fragment = true;
+    }
+    sockaddr_storage addr;
+    socklen_t length = to_sockaddr(to, addr);
+    ssize_t n = ::sendto(fd, data.data(), data.size(), MSG_DONTWAIT,
+                         reinterpret_cast<const sockaddr*>(&addr), length);
+    if (n < 0 || static_cast<std::size_t>(n) != data.size()) {
+        send_errors_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    sent_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void RelaySockets::close(Id id) {
+    auto it = sockets_.find(id);
+    if (it == sockets_.end())
+        return;
+    it->second->closed = true;
+    std::error_code ignored;
+    it->second->socket.close(ignored);
+    sockets_.erase(it);
+    open_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void RelaySockets::close_all() {
+    std::error_code ignored;
+    for (auto& [id, s] : sockets_) {
+        s->closed = true;
+        s->socket.close(ignored);
+    }
+    open_.fetch_sub(sockets_.size(), std::memory_order_relaxed);
+    sockets_.clear();
+}
+
+RelaySocketStats RelaySockets::stats() const {
+    RelaySocketStats s;
+    s.open = open_.load(std::memory_order_relaxed);
+    s.bind_failures = bind_failures_.load(std::memory_order_relaxed);
+    s.datagrams_received = received_.load(std::memory_order_relaxed);
+    s.datagrams_sent = sent_.load(std::memory_order_relaxed);
+    s.send_errors = send_errors_.load(std::memory_order_relaxed);
+    return s;
+}
+
+} // namespace rtc::net

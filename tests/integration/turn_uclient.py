@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+"""coturn's turnutils_uclient against rtc-turn, with turnutils_peer as the peer.
+
+Usage: turn_uclient.py [test...]. Each relaying run must lose no packet. uclient's quirks
+(interop-facts.md): it may exit 0 (or 255) when authentication fails, so its output is checked.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+
+import harness  # noqa: E402
+from harness import Process, check, check_equal  # noqa: E402
+
+REALM = "example.org"
+USER, PASSWORD = "test", "secret"
+SECRET = "rest-secret"
+
+
+class Turn:
+    def __init__(self, process, urls):
+        self.process = process
+        self.urls = urls
+
+    def port(self, scheme):
+        for s, _, p in self.urls:
+            if s == scheme:
+                return p
+        raise harness.TestFailure("no %s listener in %r" % (scheme, self.urls))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        return False
+
+
+def start_turn(extra=(), tls=False):
+    listens = ["udp://127.0.0.1:0", "tcp://127.0.0.1:0"] + (["tls://127.0.0.1:0"] if tls else [])
+    argv = [harness.tool_path("rtc-turn"), "--realm", REALM, "--threads", "2",
+            "--log-format", "json"]
+    for url in listens:
+        argv += ["--listen", url]
+    if tls:
+        argv += ["--cert", "auto"]
+    argv += list(extra)
+    process = Process(argv)
+    try:
+        records = process.wait_json(lambda r: r.get("msg") == "listening", count=len(listens))
+        urls = [harness.parse_url(r["url"]) for r in records]
+        harness.wait_udp_stun("127.0.0.1", [p for s, _, p in urls if s == "udp"][0])
+    except Exception:
+        process.kill()
+        raise
+    return Turn(process, urls)
+
+
+def start_peer():
+    peer = harness.require_program("turnutils_peer", "coturn")
+    port = harness.free_port_block(count=2, kinds=("udp",))  # it binds P and P+1
+    process = Process([peer, "-L", "127.0.0.1", "-p", str(port)])
+    return process, port
+
+
+def uclient(server_port, peer_port, flags, user=USER, password=PASSWORD, count=50,
+            expect_ok=True):
+    exe = harness.require_program("turnutils_uclient", "coturn")
+    argv = [exe, "-n", str(count), "-m", "1", "-l", "100", "-e", "127.0.0.1",
+            "-r", str(peer_port), "-p", str(server_port), "-u", user, "-w", password,
+            "-z", "5"] + list(flags) + ["127.0.0.1"]
+    result = harness.run(argv, timeout=60)
+    if expect_ok:
+        check_equal(result.returncode, 0, "turnutils_uclient exit code")
+    return result.stdout + result.stderr
+
+
+def check_no_loss(output):
+    lost = re.findall(r"Total lost packets (\d+)", output)
+    check(lost, "no loss summary printed:\n" + output[-3000:])
+    check_equal(int(lost[-1]), 0, "lost packets")
+    recv = re.findall(r"tot_recv_msgs=(\d+)", output)
+    check(recv and int(recv[-1]) > 0, "nothing received back:\n" + output[-3000:])
+
+
+def relay_run(flags, extra=(), tls=False, scheme="udp", **kwargs):
+    peer, peer_port = start_peer()
+    with peer, start_turn(["--user", "%s:%s" % (USER, PASSWORD), "--allow-loopback-peers"]
+                          + list(extra), tls=tls) as turn:
+        out = uclient(turn.port(scheme), peer_port, flags, **kwargs)
+        check_no_loss(out)
+        turn.process.stop()
+    return out
+
+
+# Send indications (-s): channels are not used.
+def test_udp_send():
+    relay_run(["-s"])
+
+
+def test_tcp_send():
+    relay_run(["-t", "-s"], scheme="tcp")
+
+
+def test_tls_send():
+    relay_run(["-t", "-S", "-s"], tls=True, scheme="tls")
+
+
+def test_client_to_client_send():
+    relay_run(["-y", "-s"])
+
+
+# uclient's default mode binds channels; coturn 4.6.1 picks numbers in 0x4000-0x7FFF
+# (RFC 5766), which RFC 8656 §12 narrowed to 0x4000-0x4FFF.
+def test_udp_channels():
+    relay_run([])
+
+
+def test_tcp_channels():
+    relay_run(["-t"], scheme="tcp")
+
+
+def test_rest_secret():
+    peer, peer_port = start_peer()
+    with peer, start_turn(["--auth-secret", SECRET, "--allow-loopback-peers"]) as turn:
+        exe = harness.require_program("turnutils_uclient", "coturn")
+        argv = [exe, "-n", "50", "-m", "1", "-l", "100", "-e", "127.0.0.1", "-r",
+                str(peer_port), "-p", str(turn.port("udp")), "-W", SECRET, "-u", "alice",
+                "-z", "5", "-s", "127.0.0.1"]
+        result = harness.run(argv, timeout=60)
+        check_no_loss(result.stdout + result.stderr)
+        turn.process.stop()
+
+
+def test_rest_credentials_by_hand():
+    """The password a web service hands out (base64 HMAC-SHA1 of "<expiry>:<user>")."""
+    peer, peer_port = start_peer()
+    with peer, start_turn(["--auth-secret", SECRET, "--allow-loopback-peers"]) as turn:
+        username = "%d:bob" % (int(time.time()) + 3600)
+        password = base64.b64encode(hmac.new(SECRET.encode(), username.encode(),
+                                             hashlib.sha1).digest()).decode()
+        check_no_loss(uclient(turn.port("udp"), peer_port, ["-s"], user=username,
+                              password=password))
+        turn.process.stop()
+
+
+def test_wrong_password():
+    peer, peer_port = start_peer()
+    with peer, start_turn(["--user", "%s:%s" % (USER, PASSWORD),
+                           "--allow-loopback-peers"]) as turn:
+        out = uclient(turn.port("udp"), peer_port, ["-s"], password="wrong", count=5,
+                      expect_ok=False)
+        check("Cannot complete Allocation" in out or "error 401" in out,
+              "a wrong password was not refused:\n" + out[-3000:])
+        check(not re.search(r"tot_recv_msgs=[1-9]", out), "data relayed without auth")
+        turn.process.stop()
+
+
+if __name__ == "__main__":
+    harness.main({name[5:]: f for name, f in sorted(globals().items())
+                  if name.startswith("test_")})

@@ -1,0 +1,55 @@
+#pragma once
+// The TURN core's RelayAllocator on one worker thread: relay sockets from net::RelaySockets at
+// the relay address, advertised with --external-ip, under a server-wide allocation quota shared
+// by the threads through an atomic. EVEN-PORT with R reserves port + 1 for 30 s under a
+// RESERVATION-TOKEN (RFC 8656 §14.6, §14.9); tokens are
+// shared by the threads.
+#include "turn_options.hpp"
+
+#include "net/relay_socket.hpp"
+#include "turn/server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <mutex>
+#include <unordered_map>
+
+namespace rtc::turn_tool {
+
+// Shared by every worker: the server-wide relay count (--max-allocations), and the ports held
+// for RESERVATION-TOKENs, which the second Allocate may bring to any thread (its five-tuple
+// differs, so SO_REUSEPORT may pick another one).
+struct SharedQuota {
+    struct Reservation {
+        int fd = -1; // bound, not read
+        std::chrono::steady_clock::time_point expiry;
+    };
+    std::atomic<std::size_t> relays{0};
+    std::size_t max_relays = 0;
+    std::mutex mutex;
+    std::unordered_map<uint64_t, Reservation> reservations; // under mutex
+    ~SharedQuota();
+};
+
+class RelayAllocator : public turn::RelayAllocator {
+public:
+    RelayAllocator(net::RelaySockets& sockets, const RelayAddresses& addresses, SharedQuota& quota);
+    ~RelayAllocator() override;
+
+    std::optional<turn::RelayGrant> allocate(const turn::RelayRequest& request) override;
+    void release(turn::RelayId id) override;
+    // Closes reservations older than 30 s (RFC 8656 §14.9).
+    void expire_reservations(std::chrono::steady_clock::time_point now);
+
+private:
+    bool take_quota();
+    void give_quota() { quota_.relays.fetch_sub(1, std::memory_order_relaxed); }
+    std::optional<turn::RelayGrant> grant(const net::RelaySockets::Bound& bound);
+
+    net::RelaySockets& sockets_;
+    RelayAddresses addresses_;
+    SharedQuota& quota_;
+};
+
+} // namespace rtc::turn_tool

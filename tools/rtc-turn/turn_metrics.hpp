@@ -1,0 +1,46 @@
+#pragma once
+// The metrics rtc-turn exports (man/rtc-turn.1.scd, METRICS). Each worker thread's TurnServer
+// keeps plain counters; the worker copies them into its Snapshot (relaxed atomics) after every
+// batch and timer tick, and a scrape sums the snapshots. Shell-side events (errors by code,
+// drops in the shell) are sharded app::Counters bumped directly.
+#include "app/metrics.hpp"
+#include "turn/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace rtc::turn_tool {
+
+enum class ShellDrop : uint8_t { Truncated, SendFailed, StreamFraming, NoClient, Count };
+
+class TurnMetrics {
+public:
+    static constexpr std::size_t kFields = sizeof(turn::TurnCounters) / sizeof(uint64_t);
+
+    struct Snapshot {
+        std::array<std::atomic<uint64_t>, kFields> fields{};
+        std::atomic<uint64_t> allocations{0};
+        std::atomic<uint64_t> relay_sockets{0};
+        void publish(const turn::TurnCounters& c, std::size_t allocations, std::size_t relays);
+    };
+
+    TurnMetrics(app::MetricsRegistry& registry, std::size_t workers);
+
+    Snapshot& snapshot(std::size_t worker) { return *snapshots_.at(worker); }
+    // An error response the core sent (ClientAction::error_code).
+    void error(uint16_t code);
+    void drop(ShellDrop reason) { shell_drops_[static_cast<std::size_t>(reason)]->inc(); }
+
+private:
+    uint64_t sum(std::size_t field) const;
+
+    std::vector<std::unique_ptr<Snapshot>> snapshots_;
+    std::array<app::Counter*, 16> errors_{}; // by kErrorCodes index, the last one "other"
+    std::array<app::Counter*, static_cast<std::size_t>(ShellDrop::Count)> shell_drops_{};
+};
+
+} // namespace rtc::turn_tool

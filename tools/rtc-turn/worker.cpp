@@ -1,0 +1,256 @@
+#include "worker.hpp"
+
+#include "app/exit_codes.hpp"
+#include "stun/framing.hpp"
+
+namespace rtc::turn_tool {
+
+namespace {
+
+// Room for the largest message either way: a STUN message or ChannelData of 64 kB plus the
+// Data indication overhead (server.hpp: bytes + 36).
+constexpr std::size_t kOutSize = stun::kMaxMessageSize + 64;
+constexpr std::chrono::seconds kTick{1}; // expiry of allocations, permissions and channels
+
+std::shared_ptr<turn::CredentialStore> make_store(const TurnPlan& plan,
+                                                  std::shared_ptr<const turn::UserStore> users) {
+    return std::make_shared<turn::CredentialStore>(
+        turn::CredentialConfig{plan.realm, std::move(users), plan.secrets});
+}
+
+std::string cannot_listen(std::string_view scheme, const util::Endpoint& e,
+                          const std::error_code& ec) {
+    return "cannot listen on " + std::string(scheme) + "://" + e.to_string() + ": " + ec.message();
+}
+
+} // namespace
+
+// A TCP or TLS client connection: frames STUN and ChannelData (RFC 8656 §12.5) and runs them
+// through the worker's core. Peer data for this five-tuple is written back by the worker.
+class TurnWorker::StreamClient : public net::StreamHandler {
+public:
+    StreamClient(TurnWorker& worker, net::StreamConnection& connection)
+        : worker_(worker),
+          connection_(connection), tuple_{connection.remote(), connection.local(),
+                                          connection.is_tls() ? stun::Transport::Tls
+                                                              : stun::Transport::Tcp} {
+        worker_.connections_[tuple_] = &connection_;
+    }
+    ~StreamClient() override { worker_.connections_.erase(tuple_); }
+
+    std::size_t on_data(std::span<const uint8_t> data) override {
+        auto length = stun::stream_frame_length(data);
+        if (!length)
+            return 0;
+        if (*length == stun::kInvalidFrame) {
+            worker_.metrics_.drop(ShellDrop::StreamFraming);
+            connection_.close();
+            return data.size();
+        }
+        if (*length > data.size())
+            return 0;
+        worker_.client_message(data.first(*length), tuple_, [this](std::span<const uint8_t> reply) {
+            connection_.write(reply);
+        });
+        worker_.publish();
+        return *length;
+    }
+    void on_close() override { worker_.connections_.erase(tuple_); }
+
+private:
+    TurnWorker& worker_;
+    net::StreamConnection& connection_;
+    turn::FiveTuple tuple_;
+};
+
+TurnWorker::TurnWorker(asio::io_context& io, const WorkerSetup& setup)
+    : io_(io), metrics_(setup.metrics), snapshot_(setup.snapshot), out_(kOutSize),
+      relays_(io, setup.relay_options,
+              [this](net::RelaySockets::Id id, std::span<const net::RelayDatagram> batch) {
+                  on_relay(id, batch);
+              }),
+      allocator_(relays_, setup.plan.relay, setup.quota),
+      server_(setup.plan.server, make_store(setup.plan, setup.users),
+              turn::PeerFilter(setup.plan.peers), setup.binding, allocator_),
+      timer_(io) {}
+
+TurnWorker::~TurnWorker() = default;
+
+void TurnWorker::bind_udp(const std::vector<util::Endpoint>& endpoints) {
+    net::UdpBatchOptions options;
+    options.max_datagram = kOutSize > 4096 ? 4096 : kOutSize; // client datagrams: one MTU-ish
+    options.send_queue = 512;
+    options.receive_buffer = 4 << 20;
+    options.send_buffer = 4 << 20;
+    for (const auto& e : endpoints) {
+        std::error_code ec;
+        auto socket = net::UdpBatchSocket::open(io_, e, options, ec);
+        if (!socket)
+            throw app::ToolError(cannot_listen("udp", e, ec),
+                                 ec == std::errc::address_in_use
+                                     ? "is another STUN or TURN server running?"
+                                     : "check the --listen values");
+        udp_.push_back(std::move(socket));
+    }
+}
+
+void TurnWorker::bind_streams(const std::vector<StreamListen>& listens,
+                              std::shared_ptr<tls::ReloadableContext> tls) {
+    for (const auto& l : listens) {
+        net::StreamServerOptions options;
+        options.reuse_port = true;
+        options.max_buffered_bytes = 256 * 1024;
+        if (l.tls)
+            options.tls = tls;
+        auto factory = [this](net::StreamConnection& c) -> std::unique_ptr<net::StreamHandler> {
+            if (stopping_)
+                return nullptr;
+            return std::make_unique<StreamClient>(*this, c);
+        };
+        try {
+            streams_.push_back(net::StreamServer::start(io_, l.endpoint, factory, options));
+        } catch (const std::system_error& e) {
+            throw app::ToolError(cannot_listen(l.tls ? "tls" : "tcp", l.endpoint, e.code()),
+                                 e.code() == std::errc::address_in_use
+                                     ? "is another STUN or TURN server running?"
+                                     : "check the --listen values");
+        }
+        stream_tls_.push_back(l.tls);
+    }
+}
+
+std::vector<util::Endpoint> TurnWorker::udp_endpoints() const {
+    std::vector<util::Endpoint> out;
+    for (const auto& s : udp_)
+        out.push_back(s->local_endpoint());
+    return out;
+}
+
+std::vector<StreamListen> TurnWorker::stream_endpoints() const {
+    std::vector<StreamListen> out;
+    for (std::size_t i = 0; i < streams_.size(); ++i)
+        out.push_back({streams_[i]->local_endpoint(), stream_tls_[i]});
+    return out;
+}
+
+void TurnWorker::start() {
+    for (std::size_t i = 0; i < udp_.size(); ++i)
+        udp_[i]->start(
+            [this, i](net::UdpBatchSocket&, std::span<const net::ReceivedDatagram> batch) {
+                on_udp(i, batch);
+            });
+    arm_timer();
+}
+
+void TurnWorker::client_message(std::span<const uint8_t> bytes, const turn::FiveTuple& tuple,
+                                const std::function<void(std::span<const uint8_t>)>& reply) {
+    auto action = server_.handle_client(bytes, {tuple}, std::chrono::steady_clock::now(),
+                                        std::chrono::system_clock::now(), out_);
+    if (action.error_code)
+        metrics_.error(action.error_code);
+    switch (action.kind) {
+    case turn::ActionKind::SendToClient:
+        reply(std::span<const uint8_t>(out_.data(), action.size));
+        break;
+    case turn::ActionKind::SendToPeer:
+        if (!relays_.send(action.relay, action.payload, action.peer, action.dont_fragment))
+            metrics_.drop(ShellDrop::SendFailed);
+        break;
+    default: // RFC 6062 TCP relaying is not wired into this shell yet
+        break;
+    }
+}
+
+void TurnWorker::on_udp(std::size_t index, std::span<const net::ReceivedDatagram> batch) {
+    auto& socket = *udp_[index];
+    turn::FiveTuple tuple{{}, socket.local_endpoint(), stun::Transport::Udp};
+    for (const auto& d : batch) {
+        if (d.truncated) {
+            metrics_.drop(ShellDrop::Truncated);
+            continue;
+        }
+        tuple.client = d.source;
+        client_message(d.data, tuple, [&](std::span<const uint8_t> reply) {
+            if (!socket.send(reply, d.source))
+                metrics_.drop(ShellDrop::SendFailed);
+        });
+    }
+    publish();
+}
+
+void TurnWorker::send_to_client(const turn::FiveTuple& tuple, std::span<const uint8_t> bytes) {
+    if (tuple.transport == stun::Transport::Udp) {
+        for (auto& s : udp_)
+            if (s->local_endpoint() == tuple.server) {
+                if (!s->send(bytes, tuple.client))
+                    metrics_.drop(ShellDrop::SendFailed);
+                return;
+            }
+    } else if (auto it = connections_.find(tuple); it != connections_.end()) {
+        if (!it->second->write(bytes))
+            metrics_.drop(ShellDrop::SendFailed);
+        return;
+    }
+    metrics_.drop(ShellDrop::NoClient);
+}
+
+void TurnWorker::on_relay(net::RelaySockets::Id id, std::span<const net::RelayDatagram> batch) {
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& d : batch) {
+        if (d.truncated) {
+            metrics_.drop(ShellDrop::Truncated);
+            continue;
+        }
+        auto action = server_.handle_peer(id, d.source, d.data, now, out_);
+        if (action.kind == turn::ActionKind::SendToClient)
+            send_to_client(action.five_tuple, std::span<const uint8_t>(out_.data(), action.size));
+    }
+    publish();
+}
+
+void TurnWorker::arm_timer() {
+    timer_.expires_after(kTick);
+    timer_.async_wait([this](const std::error_code& ec) {
+        if (ec || stopping_)
+            return;
+        auto now = std::chrono::steady_clock::now();
+        server_.on_timer(now);
+        allocator_.expire_reservations(now);
+        publish();
+        arm_timer();
+    });
+}
+
+void TurnWorker::publish() {
+    snapshot_.publish(server_.counters(), server_.allocation_count(), relays_.size());
+}
+
+void TurnWorker::set_users(std::shared_ptr<const turn::UserStore> users) {
+    server_.credentials().set_users(std::move(users));
+}
+
+void TurnWorker::stop(std::chrono::milliseconds grace, std::function<void()> done) {
+    stopping_ = true;
+    timer_.cancel();
+    for (auto& s : udp_) {
+        s->flush();
+        s->close();
+    }
+    auto finish = [this, done] {
+        relays_.close_all();
+        publish();
+        done();
+    };
+    if (streams_.empty()) {
+        finish();
+        return;
+    }
+    auto remaining = std::make_shared<std::size_t>(streams_.size());
+    for (auto& server : streams_)
+        server->stop(grace, [remaining, finish] {
+            if (--*remaining == 0)
+                finish();
+        });
+}
+
+} // namespace rtc::turn_tool
