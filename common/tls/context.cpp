@@ -1,11 +1,11 @@
 #include "tls/context.hpp"
 
 #include "tls/credentials.hpp"
+#include "tls/dtls_cookie.hpp"
 #include "tls/rng.hpp"
 
 #include <mbedtls/error.h>
 #include <mbedtls/ssl.h>
-#include <mbedtls/ssl_cookie.h>
 #include <mbedtls/x509_crt.h>
 
 #include <stdexcept>
@@ -14,19 +14,16 @@ namespace rtc::tls {
 
 struct Context::Parts {
     mbedtls_ssl_config conf;
-    mbedtls_ssl_cookie_ctx cookie;
     mbedtls_x509_crt trusted;
     std::vector<std::string> alpn;
     std::vector<const char*> alpn_list; // NULL-terminated, points into `alpn`
     Parts() {
         mbedtls_ssl_config_init(&conf);
-        mbedtls_ssl_cookie_init(&cookie);
         mbedtls_x509_crt_init(&trusted);
     }
     ~Parts() {
         mbedtls_ssl_config_free(&conf);
         mbedtls_x509_crt_free(&trusted);
-        mbedtls_ssl_cookie_free(&cookie);
     }
     Parts(const Parts&) = delete;
     Parts& operator=(const Parts&) = delete;
@@ -75,9 +72,9 @@ void set_common(Context::Parts& p, Transport transport, std::chrono::millisecond
 } // namespace
 
 Context::Context(std::unique_ptr<Parts> parts, bool server, Transport transport, uint16_t mtu,
-                 std::shared_ptr<const Credentials> credentials)
+                 std::shared_ptr<const Credentials> credentials, std::shared_ptr<CookieJar> cookies)
     : parts_(std::move(parts)), server_(server), transport_(transport), mtu_(mtu),
-      credentials_(std::move(credentials)) {}
+      credentials_(std::move(credentials)), cookies_(std::move(cookies)) {}
 
 Context::~Context() = default;
 
@@ -99,17 +96,17 @@ std::shared_ptr<const Context> Context::server(std::shared_ptr<const Credentials
     rc = mbedtls_ssl_conf_own_cert(&p->conf, credentials->chain(), credentials->key());
     if (rc != 0)
         fail("cannot use the certificate", rc);
+    std::shared_ptr<CookieJar> cookies;
     if (options.transport == Transport::Datagram) {
-        // RFC 6347 §4.2.1: stateless cookies (HelloVerifyRequest) against spoofed sources.
-        rc = mbedtls_ssl_cookie_setup(&p->cookie, random_callback, nullptr);
-        if (rc != 0)
-            fail("cannot set up DTLS cookies", rc);
-        mbedtls_ssl_conf_dtls_cookies(&p->conf, mbedtls_ssl_cookie_write, mbedtls_ssl_cookie_check,
-                                      &p->cookie);
+        // RFC 6347 §4.2.1: stateless cookies (HelloVerifyRequest) against spoofed sources; the
+        // Context keeps the jar alive for the callbacks.
+        cookies = options.dtls_cookies ? options.dtls_cookies : std::make_shared<CookieJar>();
+        mbedtls_ssl_conf_dtls_cookies(&p->conf, CookieJar::mbedtls_write, CookieJar::mbedtls_check,
+                                      cookies.get());
     }
     set_alpn(*p, options.alpn);
     return std::make_shared<const Context>(std::move(p), true, options.transport, options.dtls_mtu,
-                                           std::move(credentials));
+                                           std::move(credentials), std::move(cookies));
 }
 
 std::shared_ptr<const Context> Context::client(const ClientOptions& options) {
@@ -140,9 +137,21 @@ std::shared_ptr<const Context> Context::client(const ClientOptions& options) {
                                            options.own);
 }
 
+namespace {
+
+ServerOptions with_cookie_jar(ServerOptions options) {
+    // One jar for every context this holder builds: a reload keeps handshakes in flight valid.
+    if (options.transport == Transport::Datagram && !options.dtls_cookies)
+        options.dtls_cookies = std::make_shared<CookieJar>();
+    return options;
+}
+
+} // namespace
+
 ReloadableContext::ReloadableContext(std::shared_ptr<const Credentials> credentials,
                                      ServerOptions options)
-    : options_(std::move(options)), current_(Context::server(std::move(credentials), options_)) {}
+    : options_(with_cookie_jar(std::move(options))),
+      current_(Context::server(std::move(credentials), options_)) {}
 
 std::shared_ptr<const Context> ReloadableContext::current() const {
     std::lock_guard lock(mutex_);

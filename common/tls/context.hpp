@@ -24,6 +24,7 @@ struct mbedtls_ssl_config;
 namespace rtc::tls {
 
 class Credentials;
+class CookieJar;
 
 enum class Transport { Stream, Datagram }; // TLS over TCP, DTLS over UDP
 
@@ -33,6 +34,10 @@ struct ServerOptions {
     uint16_t dtls_mtu = 1200;      // largest datagram the engine emits (DTLS only)
     std::chrono::milliseconds dtls_retransmit_min{1000}; // RFC 6347 §4.2.4.1 timer bounds
     std::chrono::milliseconds dtls_retransmit_max{60000};
+    // DTLS: the secrets of the stateless cookies (RFC 6347 §4.2.1). Share one jar between the
+    // context and the server's front door (dtls_server) so both accept the same cookies. Null:
+    // the context makes its own (ReloadableContext stores it here, kept across reloads).
+    std::shared_ptr<CookieJar> dtls_cookies;
 };
 
 struct ClientOptions {
@@ -65,9 +70,13 @@ public:
     // For mbedtls_ssl_setup(); mbedTLS reads it concurrently from every session.
     mbedtls_ssl_config* config() const;
 
+    // DTLS server: the jar behind its cookie callbacks; null otherwise.
+    const std::shared_ptr<CookieJar>& cookies() const { return cookies_; }
+
     struct Parts;
     Context(std::unique_ptr<Parts> parts, bool server, Transport transport, uint16_t mtu,
-            std::shared_ptr<const Credentials> credentials);
+            std::shared_ptr<const Credentials> credentials,
+            std::shared_ptr<CookieJar> cookies = nullptr);
 
 private:
     std::unique_ptr<Parts> parts_;
@@ -75,6 +84,7 @@ private:
     Transport transport_;
     uint16_t mtu_;
     std::shared_ptr<const Credentials> credentials_;
+    std::shared_ptr<CookieJar> cookies_;
 };
 
 // Thread-safe holder of the current server context.

@@ -4,7 +4,7 @@ complete -c rtc-stun -f
 complete -c rtc-stun -s h -l help -d 'Print this help and exit'
 complete -c rtc-stun -s V -l version -d 'Print the version and exit'
 complete -c rtc-stun -l generate -x -a 'complete-bash complete-zsh complete-fish' -d 'Print a shell completion script and exit'
-complete -c rtc-stun -l listen -x -d 'Serve on udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT; HOST is an IPv4 address, [IPv6] or * for all; repeatable'
+complete -c rtc-stun -l listen -x -d 'Serve on udp://HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT, dtls://HOST:PORT; HOST is an IPv4 address, [IPv6] or * for all; repeatable'
 complete -c rtc-stun -l cert -r -F -a 'auto' -d 'PEM certificate chain for TLS, DTLS and HTTPS, reloaded on SIGHUP; "auto" makes a self-signed one for testing'
 complete -c rtc-stun -l key -r -F -d 'PEM private key of --cert'
 complete -c rtc-stun -l config -r -F -d 'Read options from FILE (TOML, keys are long flag names); the command line wins'

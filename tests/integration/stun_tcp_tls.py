@@ -6,7 +6,9 @@ Usage: stun_tcp_tls.py [test...]; RTC_STUN_IMPL=coturn runs them against coturn 
 """
 
 import os
+import select
 import socket
+import subprocess
 import sys
 import time
 
@@ -60,9 +62,45 @@ def test_tls():
         server.stop()
 
 
+def test_dtls():
+    """STUN over DTLS (RFC 7350) with OpenSSL's client: cookie exchange, handshake, one Binding."""
+    openssl = harness.require_program("openssl", "openssl")
+    with start_stun(["dtls://127.0.0.1:0"], cert_auto=True, metrics=True) as server:
+        host, port = server.endpoint("dtls")
+        request = stun_msg.binding_request(fingerprint=True)
+        client = subprocess.Popen(
+            [openssl, "s_client", "-dtls1_2", "-connect", "%s:%d" % (host, port), "-quiet",
+             "-verify_quiet"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL)
+        try:
+            client.stdin.write(request)
+            client.stdin.flush()
+            response = b""
+            deadline = time.monotonic() + 10
+            while not stun_msg.parse(response) and time.monotonic() < deadline:
+                ready, _, _ = select.select([client.stdout], [], [], deadline - time.monotonic())
+                chunk = os.read(client.stdout.fileno(), 4096) if ready else b""
+                if not chunk:
+                    break
+                response += chunk
+        finally:
+            client.kill()
+            client.wait()
+        message = stun_msg.parse(response)
+        check(message is not None, "no STUN response over DTLS (got %r)" % response[:64])
+        check_equal(message.type, 0x0101, "response type")
+        check_equal(message.txid, request[8:20], "transaction id")
+        check(message.get(0x0020) is not None, "no XOR-MAPPED-ADDRESS")
+        metrics = server.metrics()
+        check_equal(metrics.value("rtc_stun_responses_total", transport="dtls", code="200"), 1,
+                    "DTLS responses counted")
+        server.stop()
+
+
 if __name__ == "__main__":
     harness.main({
         "tcp": test_tcp,
         "tcp_pipelined": test_tcp_pipelined,
         "tls": test_tls,
+        "dtls": test_dtls,
     })

@@ -13,7 +13,8 @@ int run(int argc, char** argv) {
     cli.add_listen({.default_scheme = app::Scheme::Udp,
                     .schemes = {{app::Scheme::Udp, 3478},
                                 {app::Scheme::Tcp, 3478},
-                                {app::Scheme::Tls, 5349}},
+                                {app::Scheme::Tls, 5349},
+                                {app::Scheme::Dtls, 5349}},
                     .defaults = {"udp://*:3478", "tcp://*:3478"}});
     cli.add_tls();
     cli.add_server_options();

@@ -2,10 +2,10 @@
 
 #include "app/exit_codes.hpp"
 #include "app/listen_error.hpp"
+#include "app/server_tls.hpp"
 #include "net/port_probe.hpp"
 #include "net/signals.hpp"
 #include "tls/context.hpp"
-#include "tls/credentials.hpp"
 
 #include <asio/post.hpp>
 
@@ -56,38 +56,28 @@ StunService::StunService(const app::CommonOptions& common, const StunOptions& op
 StunService::~StunService() = default;
 
 void StunService::load_tls() {
-    bool needed = false;
-    for (const auto& url : common_.listen)
-        needed |= url.scheme == app::Scheme::Tls;
-    if (!needed)
+    bool stream = false, datagram = false;
+    for (const auto& url : common_.listen) {
+        stream |= url.scheme == app::Scheme::Tls;
+        datagram |= url.scheme == app::Scheme::Dtls;
+    }
+    if (!stream && !datagram)
         return;
-    std::shared_ptr<const tls::Credentials> credentials;
-    try {
-        if (common_.cert_auto()) {
-            credentials = tls::Credentials::self_signed(std::chrono::system_clock::now());
-            log_.warn("using a self-signed certificate (--cert auto): for local testing only",
-                      {{"sha256", credentials->fingerprint_sha256()}});
-        } else {
-            credentials = tls::Credentials::load_pem_files(common_.cert, common_.key);
-        }
-        tls_ = std::make_shared<tls::ReloadableContext>(credentials, tls::ServerOptions{});
-    } catch (const std::runtime_error& e) {
-        throw app::ToolError(std::string("--cert: ") + e.what(),
-                             "check that --cert and --key name a PEM chain and its key");
+    server_tls_ = std::make_unique<app::ServerTls>(common_, log_);
+    if (stream)
+        tls_ = server_tls_->context();
+    if (datagram) {
+        tls::ServerOptions options;
+        options.transport = tls::Transport::Datagram;
+        dtls_ = server_tls_->context(options);
     }
 }
 
 void StunService::reload_tls() {
-    if (!tls_ || common_.cert_auto()) {
+    if (server_tls_)
+        server_tls_->reload();
+    else
         log_.info("reload", {{"what", "nothing to reload"}});
-        return;
-    }
-    try {
-        tls_->reload(tls::Credentials::load_pem_files(common_.cert, common_.key));
-        log_.info("reloaded certificate", {{"cert", common_.cert}});
-    } catch (const std::exception& e) {
-        log_.error("certificate reload failed, keeping the old one", {{"error", e.what()}});
-    }
 }
 
 void StunService::bind_udp() {
@@ -141,23 +131,28 @@ void StunService::bind_udp() {
 void StunService::bind_streams() {
     std::vector<StreamListen> listens;
     for (const auto& url : common_.listen) {
-        if (url.scheme != app::Scheme::Tcp && url.scheme != app::Scheme::Tls)
+        if (url.scheme != app::Scheme::Tcp && url.scheme != app::Scheme::Tls &&
+            url.scheme != app::Scheme::Dtls)
             continue;
         for (const auto& e : url.endpoints())
-            listens.push_back({e, url.scheme == app::Scheme::Tls});
+            listens.push_back({e, url.scheme == app::Scheme::Tls, url.scheme == app::Scheme::Dtls});
     }
     if (listens.empty())
         return;
+    const auto scheme = [](const StreamListen& l) {
+        return l.dtls ? "dtls" : l.tls ? "tls" : "tcp";
+    };
     for (const auto& l : listens)
-        require_free({l.endpoint}, net::Protocol::Tcp, l.tls ? "tls" : "tcp");
+        require_free({l.endpoint}, l.dtls ? net::Protocol::Udp : net::Protocol::Tcp, scheme(l));
     for (std::size_t t = 0; t < workers_.size(); ++t) {
         auto& w = workers_[t];
-        w.stream = std::make_unique<StreamWorker>(pool_.context(t), listens, *w.responder, tls_);
+        w.stream =
+            std::make_unique<StreamWorker>(pool_.context(t), listens, *w.responder, tls_, dtls_);
         if (t == 0)
             listens = w.stream->local_endpoints();
     }
     for (const auto& l : listens)
-        log_.info("listening", {{"url", url_of(l.tls ? "tls" : "tcp", l.endpoint)}});
+        log_.info("listening", {{"url", url_of(scheme(l), l.endpoint)}});
 }
 
 void StunService::start_metrics() {

@@ -7,6 +7,7 @@
 #include "udp_worker.hpp"
 
 #include "app/log.hpp"
+#include "app/server_tls.hpp"
 #include "app/metrics.hpp"
 #include "net/io_pool.hpp"
 #include "net/metrics_endpoint.hpp"
@@ -48,7 +49,9 @@ private:
     app::Logger& log_;
     UdpPlan plan_;
     std::unique_ptr<stun::BindingServer> server_;
-    std::shared_ptr<tls::ReloadableContext> tls_;
+    std::unique_ptr<app::ServerTls> server_tls_;   // the certificate, when any listener needs it
+    std::shared_ptr<tls::ReloadableContext> tls_;  // tls:// listeners
+    std::shared_ptr<tls::ReloadableContext> dtls_; // dtls:// listeners (own cookie secrets)
     app::MetricsRegistry registry_;
     StunMetrics metrics_;
     net::IoPool pool_;
