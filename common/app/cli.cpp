@@ -245,6 +245,18 @@ std::optional<int> ToolCli::parse(int argc, const char* const* argv) {
     return parse(args, std::cout, std::cerr);
 }
 
+CLI::Option* ToolCli::add_software(std::string& value) {
+    return app_
+        .add_option("--software", value,
+                    "Put a SOFTWARE attribute with TEXT in responses (default: none)")
+        ->check(CLI::Validator(
+            [](std::string& v) -> std::string {
+                return v.size() < 128 ? "" : "value is longer than 127 bytes (RFC 8489 §14.14)";
+            },
+            ""))
+        ->type_name("TEXT");
+}
+
 std::optional<int> ToolCli::parse(const std::vector<std::string>& args, std::ostream& out,
                                   std::ostream& err) {
     const std::string help_hint = "see " + tool_name_ + " --help";

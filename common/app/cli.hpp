@@ -84,6 +84,9 @@ public:
     CLI::Option* add_metrics();                           // --metrics HOST:PORT
     CLI::Option* add_threads();                           // --threads N
     void add_server_options(); // add_config, add_logging, add_metrics, add_threads
+    // --software TEXT: a SOFTWARE attribute in STUN/TURN responses (RFC 8489 §14.14), off by
+    // default so a server does not advertise what it runs.
+    CLI::Option* add_software(std::string& value);
 
     // For a tool's own options: the value must be one of `values` (checked while parsing,
     // offered by the completions), or is a file name (completions offer files).

@@ -2,6 +2,7 @@
 
 #include "app/exit_codes.hpp"
 #include "app/listen_error.hpp"
+#include "app/server_metrics.hpp"
 #include "app/server_tls.hpp"
 #include "net/port_probe.hpp"
 #include "net/signals.hpp"
@@ -156,18 +157,7 @@ void StunService::bind_streams() {
 }
 
 void StunService::start_metrics() {
-    if (!common_.metrics)
-        return;
-    try {
-        metrics_endpoint_ = net::MetricsEndpoint::start(pool_.context(0), *common_.metrics,
-                                                        [this] { return registry_.render(); });
-    } catch (const std::system_error& e) {
-        throw app::ToolError("cannot serve metrics on " + url_of("http", *common_.metrics) + ": " +
-                                 e.code().message(),
-                             "choose another --metrics address");
-    }
-    log_.info("metrics",
-              {{"url", url_of("http", metrics_endpoint_->local_endpoint()) + "/metrics"}});
+    metrics_endpoint_ = app::start_metrics(pool_.context(0), common_, registry_, log_);
 }
 
 int StunService::run() {

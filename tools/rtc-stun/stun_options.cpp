@@ -16,14 +16,7 @@ void add_stun_options(app::ToolCli& cli, StunOptions& options) {
                    "Alternate port for RFC 5780 (default: the primary port + 1)")
         ->check(app::validate::number(1, 65535))
         ->type_name("PORT");
-    app.add_option("--software", options.software,
-                   "Put a SOFTWARE attribute with TEXT in responses (default: none)")
-        ->check(CLI::Validator(
-            [](std::string& v) -> std::string {
-                return v.size() < 128 ? "" : "value is longer than 127 bytes (RFC 8489 §14.14)";
-            },
-            ""))
-        ->type_name("TEXT");
+    cli.add_software(options.software);
     app.add_option("--rate-limit", options.rate_limit,
                    "Answer at most N requests per second from one source address (0: no limit)")
         ->check(app::validate::number(0, 1000000))
