@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 import re
+import signal
 import sys
 import time
 
@@ -42,7 +43,7 @@ class Turn:
         return False
 
 
-def start_turn(extra=(), tls=False):
+def start_turn(extra=(), tls=False, metrics=False):
     listens = ["udp://127.0.0.1:0", "tcp://127.0.0.1:0"] + (["tls://127.0.0.1:0"] if tls else [])
     argv = [harness.tool_path("rtc-turn"), "--realm", REALM, "--threads", "2",
             "--log-format", "json"]
@@ -50,16 +51,22 @@ def start_turn(extra=(), tls=False):
         argv += ["--listen", url]
     if tls:
         argv += ["--cert", "auto"]
+    if metrics:
+        argv += ["--metrics", "127.0.0.1:0"]
     argv += list(extra)
     process = Process(argv)
     try:
         records = process.wait_json(lambda r: r.get("msg") == "listening", count=len(listens))
         urls = [harness.parse_url(r["url"]) for r in records]
+        if metrics:
+            url = process.wait_json(lambda r: r.get("msg") == "metrics")[0]["url"]
         harness.wait_udp_stun("127.0.0.1", [p for s, _, p in urls if s == "udp"][0])
     except Exception:
         process.kill()
         raise
-    return Turn(process, urls)
+    turn = Turn(process, urls)
+    turn.metrics_url = url if metrics else None
+    return turn
 
 
 def start_peer():
@@ -159,6 +166,75 @@ def test_wrong_password():
         check("Cannot complete Allocation" in out or "error 401" in out,
               "a wrong password was not refused:\n" + out[-3000:])
         check(not re.search(r"tot_recv_msgs=[1-9]", out), "data relayed without auth")
+        turn.process.stop()
+
+
+# RFC 6062 (-T implies -y: each client Connects to the other's TCP relay, whose client gets a
+# ConnectionAttempt; both then bind a data connection). Eight sessions over two worker threads
+# make ConnectionBinds land on the thread that did not issue the id, at least now and then.
+def test_tcp_relay():
+    with start_turn(["--user", "%s:%s" % (USER, PASSWORD), "--allow-loopback-peers"],
+                    metrics=True) as turn:
+        for _ in range(3):
+            exe = harness.require_program("turnutils_uclient", "coturn")
+            argv = [exe, "-T", "-n", "50", "-m", "4", "-l", "100", "-p", str(turn.port("tcp")),
+                    "-u", USER, "-w", PASSWORD, "-z", "5", "127.0.0.1"]
+            result = harness.run(argv, timeout=60)
+            check_equal(result.returncode, 0, "turnutils_uclient exit code")
+            check_no_loss(result.stdout + result.stderr)
+        m = harness.scrape_metrics(turn.metrics_url)
+        bound = m.value("rtc_turn_tcp_connections_total", event="bound")
+        # Each session pair: one Connect (outbound) and one accepted connection, both bound.
+        check(bound >= 3 * 8, "ConnectionBinds counted: %r" % bound)
+        check_equal(m.value("rtc_turn_tcp_connections_total", event="connect_failure"), 0,
+                    "failed connects")
+        # SO_REUSEPORT spreads ~50 bind connections over two threads: some cross over.
+        check(m.value("rtc_turn_tcp_binds_forwarded_total") > 0, "no ConnectionBind crossed threads")
+        # Allocations end with their control connections (no leftovers once uclient is gone).
+        harness.wait_until(lambda: harness.scrape_metrics(turn.metrics_url).value(
+            "rtc_turn_allocations") == 0, what="allocations released with their connections")
+        turn.process.stop()
+
+
+def test_tcp_relay_loopback_forbidden():
+    """RFC 6062 Connect obeys the peer filter: loopback peers are 403 without
+    --allow-loopback-peers, so nothing is relayed."""
+    with start_turn(["--user", "%s:%s" % (USER, PASSWORD)]) as turn:
+        exe = harness.require_program("turnutils_uclient", "coturn")
+        argv = [exe, "-T", "-n", "5", "-m", "1", "-l", "100", "-p", str(turn.port("tcp")),
+                "-u", USER, "-w", PASSWORD, "-z", "5", "127.0.0.1"]
+        out = harness.run(argv, timeout=60)
+        text = out.stdout + out.stderr
+        check("403" in text, "no 403 (Forbidden) for a loopback peer:\n" + text[-3000:])
+        check(not re.search(r"tot_recv_msgs=[1-9]", text), "relayed to a loopback peer:\n" +
+              text[-3000:])
+        turn.process.stop()
+
+
+# SIGHUP reloads REST secrets (from --auth-secret-file) without restarting.
+def test_reload_secret():
+    directory = harness.temp_dir()
+    path = os.path.join(directory, "secrets")
+    with open(path, "w") as f:
+        f.write("old-secret\n")
+    peer, peer_port = start_peer()
+    with peer, start_turn(["--auth-secret-file", path, "--allow-loopback-peers"]) as turn:
+        def run_with(secret):
+            exe = harness.require_program("turnutils_uclient", "coturn")
+            argv = [exe, "-n", "20", "-m", "1", "-l", "100", "-e", "127.0.0.1", "-r",
+                    str(peer_port), "-p", str(turn.port("udp")), "-W", secret, "-u", "alice",
+                    "-z", "5", "-s", "127.0.0.1"]
+            result = harness.run(argv, timeout=60)
+            return result.stdout + result.stderr
+        check_no_loss(run_with("old-secret"))
+        with open(path, "w") as f:
+            f.write("new-secret\n")
+        turn.process.send_signal(signal.SIGHUP)
+        turn.process.wait_json(lambda r: r.get("msg") == "reloaded users")
+        check_no_loss(run_with("new-secret"))
+        out = run_with("old-secret")
+        check(not re.search(r"tot_recv_msgs=[1-9]", out), "the old secret still works:\n" +
+              out[-3000:])
         turn.process.stop()
 
 

@@ -1,6 +1,7 @@
 #include "relay_allocator.hpp"
 
 #include "crypto/random.hpp"
+#include "stun/turn_attributes.hpp"
 
 #include <unistd.h>
 
@@ -12,9 +13,11 @@ constexpr int kReserveTries = 16;                        // even ports tried for
 constexpr std::size_t kMaxReservations = 1024;
 } // namespace
 
-RelayAllocator::RelayAllocator(net::RelaySockets& sockets, const RelayAddresses& addresses,
-                               SharedQuota& quota)
-    : sockets_(sockets), addresses_(addresses), quota_(quota) {}
+RelayAllocator::RelayAllocator(net::RelaySockets& sockets, TcpRelays& tcp,
+                               const RelayAddresses& addresses, SharedQuota& quota,
+                               CloseConnection close_connection)
+    : sockets_(sockets), tcp_(tcp), addresses_(addresses), quota_(quota),
+      close_connection_(std::move(close_connection)) {}
 
 RelayAllocator::~RelayAllocator() = default;
 
@@ -31,14 +34,25 @@ bool RelayAllocator::take_quota() {
     return true;
 }
 
-std::optional<turn::RelayGrant> RelayAllocator::grant(const net::RelaySockets::Bound& bound) {
-    const auto& advertised = bound.local.address.family() == util::Family::V4
-                                 ? addresses_.v4_advertised
-                                 : addresses_.v6_advertised;
+std::optional<turn::RelayGrant> RelayAllocator::grant(turn::RelayId id,
+                                                      const util::Endpoint& local) {
+    const auto& advertised = local.address.family() == util::Family::V4 ? addresses_.v4_advertised
+                                                                        : addresses_.v6_advertised;
     turn::RelayGrant g;
-    g.relay.id = bound.id;
-    g.relay.address = {advertised ? *advertised : bound.local.address, bound.local.port};
+    g.relay.id = id;
+    g.relay.address = {advertised ? *advertised : local.address, local.port};
     return g;
+}
+
+std::optional<turn::RelayGrant> RelayAllocator::allocate_tcp(const util::IpAddress& bind_ip) {
+    // RFC 6062 §5.1: the relayed transport address is a listening TCP socket.
+    std::error_code ec;
+    auto listener = tcp_.listen(bind_ip, ec);
+    if (!listener) {
+        give_quota();
+        return std::nullopt;
+    }
+    return grant(listener->id, listener->local);
 }
 
 std::optional<turn::RelayGrant> RelayAllocator::allocate(const turn::RelayRequest& request) {
@@ -60,12 +74,14 @@ std::optional<turn::RelayGrant> RelayAllocator::allocate(const turn::RelayReques
             give_quota();
             return std::nullopt;
         }
-        return grant(*bound);
+        return grant(bound->id, bound->local);
     }
     const auto& bind_ip =
         request.family == util::Family::V4 ? addresses_.v4_bind : addresses_.v6_bind;
     if (!bind_ip || !take_quota())
         return std::nullopt;
+    if (request.protocol == stun::RequestedTransport::kTcp)
+        return allocate_tcp(*bind_ip);
     std::error_code ec;
     if (!request.reserve_next) {
         auto bound = sockets_.open(*bind_ip, request.even_port, ec);
@@ -73,7 +89,7 @@ std::optional<turn::RelayGrant> RelayAllocator::allocate(const turn::RelayReques
             give_quota();
             return std::nullopt;
         }
-        return grant(*bound);
+        return grant(bound->id, bound->local);
     }
     // EVEN-PORT with R: an even port and port + 1 held for a later Allocate.
     {
@@ -107,7 +123,7 @@ std::optional<turn::RelayGrant> RelayAllocator::allocate(const turn::RelayReques
             quota_.reservations[token] = {sockets_.release_fd(next->id),
                                           now + kReservationLifetime};
         }
-        auto g = grant(*bound);
+        auto g = grant(bound->id, bound->local);
         g->reservation_token = token;
         return g;
     }
@@ -117,7 +133,10 @@ std::optional<turn::RelayGrant> RelayAllocator::allocate(const turn::RelayReques
 }
 
 void RelayAllocator::release(turn::RelayId id) {
-    sockets_.close(id);
+    if (TcpRelays::is_tcp_relay(id))
+        tcp_.close_listener(id);
+    else
+        sockets_.close(id);
     give_quota();
 }
 

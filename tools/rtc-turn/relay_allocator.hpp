@@ -3,7 +3,8 @@
 // the relay address, advertised with --external-ip, under a server-wide allocation quota shared
 // by the threads through an atomic. EVEN-PORT with R reserves port + 1 for 30 s under a
 // RESERVATION-TOKEN (RFC 8656 §14.6, §14.9); tokens are
-// shared by the threads.
+// shared by the threads. RFC 6062 TCP allocations get a listening socket from TcpRelays.
+#include "tcp_relay.hpp"
 #include "turn_options.hpp"
 
 #include "net/relay_socket.hpp"
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 
@@ -34,22 +36,28 @@ struct SharedQuota {
 
 class RelayAllocator : public turn::RelayAllocator {
 public:
-    RelayAllocator(net::RelaySockets& sockets, const RelayAddresses& addresses, SharedQuota& quota);
+    using CloseConnection = std::function<void(turn::ConnectionId id)>;
+    RelayAllocator(net::RelaySockets& sockets, TcpRelays& tcp, const RelayAddresses& addresses,
+                   SharedQuota& quota, CloseConnection close_connection);
     ~RelayAllocator() override;
 
     std::optional<turn::RelayGrant> allocate(const turn::RelayRequest& request) override;
     void release(turn::RelayId id) override;
+    void close_connection(turn::ConnectionId id) override { close_connection_(id); }
     // Closes reservations older than 30 s (RFC 8656 §14.9).
     void expire_reservations(std::chrono::steady_clock::time_point now);
 
 private:
     bool take_quota();
     void give_quota() { quota_.relays.fetch_sub(1, std::memory_order_relaxed); }
-    std::optional<turn::RelayGrant> grant(const net::RelaySockets::Bound& bound);
+    std::optional<turn::RelayGrant> grant(turn::RelayId id, const util::Endpoint& local);
+    std::optional<turn::RelayGrant> allocate_tcp(const util::IpAddress& bind_ip);
 
     net::RelaySockets& sockets_;
+    TcpRelays& tcp_;
     RelayAddresses addresses_;
     SharedQuota& quota_;
+    CloseConnection close_connection_;
 };
 
 } // namespace rtc::turn_tool

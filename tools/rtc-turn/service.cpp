@@ -2,13 +2,15 @@
 
 #include "app/exit_codes.hpp"
 #include "net/signals.hpp"
+#include "app/server_metrics.hpp"
+#include "app/server_tls.hpp"
 #include "tls/context.hpp"
-#include "tls/credentials.hpp"
 
 #include <asio/post.hpp>
 
 #include <chrono>
 #include <csignal>
+#include <stdexcept>
 
 namespace rtc::turn_tool {
 
@@ -41,39 +43,32 @@ void TurnService::load_tls() {
         needed |= url.scheme == app::Scheme::Tls;
     if (!needed)
         return;
-    std::shared_ptr<const tls::Credentials> credentials;
-    try {
-        if (common_.cert_auto()) {
-            credentials = tls::Credentials::self_signed(std::chrono::system_clock::now());
-            log_.warn("using a self-signed certificate (--cert auto): for local testing only",
-                      {{"sha256", credentials->fingerprint_sha256()}});
-        } else {
-            credentials = tls::Credentials::load_pem_files(common_.cert, common_.key);
-        }
-        tls_ = std::make_shared<tls::ReloadableContext>(credentials, tls::ServerOptions{});
-    } catch (const std::runtime_error& e) {
-        throw app::ToolError(std::string("--cert: ") + e.what(),
-                             "check that --cert and --key name a PEM chain and its key");
-    }
+    server_tls_ = std::make_unique<app::ServerTls>(common_, log_);
+    tls::ServerOptions options;
+    options.alpn = {"stun.turn"}; // RFC 7443: TURN/TLS can share 443 behind an ALPN router
+    tls_ = server_tls_->context(options);
 }
 
 void TurnService::reload() {
     try {
         auto users = load_users(options_);
+        auto secrets = load_secrets(options_);
+        turn::CredentialConfig config{plan_.realm, users, secrets};
+        if (!users && secrets.empty())
+            throw std::runtime_error("no --user, --users-file or REST secret left");
+        if (auto problem = turn::CredentialStore::validate(config))
+            throw std::runtime_error(*problem);
+        auto store = std::make_shared<const turn::CredentialStore>(std::move(config));
         for (std::size_t t = 0; t < workers_.size(); ++t)
-            asio::post(pool_.context(t), [this, t, users] { workers_[t]->set_users(users); });
-        log_.info("reloaded users", {{"users", std::to_string(users ? users->size() : 0)}});
+            asio::post(pool_.context(t),
+                       [this, t, store] { workers_[t]->set_credentials(*store); });
+        log_.info("reloaded users", {{"users", std::to_string(users ? users->size() : 0)},
+                                     {"secrets", std::to_string(secrets.size())}});
     } catch (const std::exception& e) {
-        log_.error("users reload failed, keeping the old ones", {{"error", e.what()}});
+        log_.error("credentials reload failed, keeping the old ones", {{"error", e.what()}});
     }
-    if (tls_ && !common_.cert_auto()) {
-        try {
-            tls_->reload(tls::Credentials::load_pem_files(common_.cert, common_.key));
-            log_.info("reloaded certificate", {{"cert", common_.cert}});
-        } catch (const std::exception& e) {
-            log_.error("certificate reload failed, keeping the old one", {{"error", e.what()}});
-        }
-    }
+    if (server_tls_)
+        server_tls_->reload();
 }
 
 void TurnService::bind() {
@@ -95,8 +90,9 @@ void TurnService::bind() {
     auto users = load_users(options_);
     // Thread 0 binds first so that port 0 resolves once; the other threads join its ports.
     for (std::size_t t = 0; t < pool_.size(); ++t) {
-        WorkerSetup setup{plan_,  users,    *binding_,           relay_options,
-                          quota_, metrics_, metrics_.snapshot(t)};
+        WorkerSetup setup{
+            plan_, users,    *binding_, relay_options, quota_, metrics_, metrics_.snapshot(t),
+            t,     &workers_};
         workers_.push_back(std::make_unique<TurnWorker>(pool_.context(t), setup));
         auto& w = *workers_.back();
         w.bind_udp(udp);
@@ -121,18 +117,7 @@ void TurnService::bind() {
 }
 
 void TurnService::start_metrics() {
-    if (!common_.metrics)
-        return;
-    try {
-        metrics_endpoint_ = net::MetricsEndpoint::start(pool_.context(0), *common_.metrics,
-                                                        [this] { return registry_.render(); });
-    } catch (const std::system_error& e) {
-        throw app::ToolError("cannot serve metrics on " + url_of("http", *common_.metrics) + ": " +
-                                 e.code().message(),
-                             "choose another --metrics address");
-    }
-    log_.info("metrics",
-              {{"url", url_of("http", metrics_endpoint_->local_endpoint()) + "/metrics"}});
+    metrics_endpoint_ = app::start_metrics(pool_.context(0), common_, registry_, log_);
 }
 
 int TurnService::run() {

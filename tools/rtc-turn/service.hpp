@@ -1,6 +1,7 @@
 #pragma once
 // rtc-turn at run time: one TurnWorker per thread, TLS credentials, the metrics endpoint and
 // signal handling (SIGHUP reloads users, certificates; allocations stay).
+#include "app/server_tls.hpp"
 #include "turn_metrics.hpp"
 #include "turn_options.hpp"
 #include "worker.hpp"
@@ -36,6 +37,7 @@ private:
     app::Logger& log_;
     TurnPlan plan_;
     std::unique_ptr<stun::BindingServer> binding_;
+    std::unique_ptr<app::ServerTls> server_tls_; // the certificate, when a tls:// listener needs it
     std::shared_ptr<tls::ReloadableContext> tls_;
     app::MetricsRegistry registry_;
     net::IoPool pool_;

@@ -112,6 +112,22 @@ TurnMetrics::TurnMetrics(app::MetricsRegistry& registry, std::size_t workers) {
     counter("rtc_turn_dropped_total", drops_help, {{"reason", "no_permission"}},
             &C::dropped_no_permission);
     counter("rtc_turn_dropped_total", drops_help, {{"reason", "bandwidth"}}, &C::dropped_bandwidth);
+    // RFC 6062 TCP relaying.
+    constexpr std::string_view tcp_help = "RFC 6062 peer data connections, by event.";
+    counter("rtc_turn_tcp_connections_total", tcp_help, {{"event", "connect"}}, &C::tcp_connects);
+    counter("rtc_turn_tcp_connections_total", tcp_help, {{"event", "connect_failure"}},
+            &C::tcp_connect_failures);
+    counter("rtc_turn_tcp_connections_total", tcp_help, {{"event", "accepted"}},
+            &C::tcp_connections_accepted);
+    counter("rtc_turn_tcp_connections_total", tcp_help, {{"event", "refused"}},
+            &C::tcp_connections_refused);
+    counter("rtc_turn_tcp_connections_total", tcp_help, {{"event", "bound"}},
+            &C::tcp_connections_bound);
+    counter("rtc_turn_tcp_connections_total", tcp_help, {{"event", "bind_timeout"}},
+            &C::tcp_bind_timeouts);
+    binds_forwarded_ = &registry.counter(
+        "rtc_turn_tcp_binds_forwarded_total",
+        "ConnectionBind requests passed to the worker thread that issued the connection id.", {});
     for (std::size_t i = 0; i < shell_drops_.size(); ++i)
         shell_drops_[i] =
             &registry.counter("rtc_turn_dropped_total", drops_help,

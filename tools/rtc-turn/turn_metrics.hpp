@@ -34,6 +34,8 @@ public:
     // An error response the core sent (ClientAction::error_code).
     void error(uint16_t code);
     void drop(ShellDrop reason) { shell_drops_[static_cast<std::size_t>(reason)]->inc(); }
+    // RFC 6062: a ConnectionBind handed to another worker thread.
+    void bind_forwarded() { binds_forwarded_->inc(); }
 
 private:
     uint64_t sum(std::size_t field) const;
@@ -41,6 +43,7 @@ private:
     std::vector<std::unique_ptr<Snapshot>> snapshots_;
     std::array<app::Counter*, 16> errors_{}; // by kErrorCodes index, the last one "other"
     std::array<app::Counter*, static_cast<std::size_t>(ShellDrop::Count)> shell_drops_{};
+    app::Counter* binds_forwarded_ = nullptr;
 };
 
 } // namespace rtc::turn_tool

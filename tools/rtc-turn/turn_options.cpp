@@ -119,14 +119,7 @@ void add_turn_options(app::ToolCli& cli, TurnOptions& options) {
                    "Bytes per second one allocation may relay each way (default 0: unlimited)")
         ->check(app::validate::number(0, 100000000000ULL))
         ->type_name("BYTES");
-    app.add_option("--software", options.software,
-                   "Put a SOFTWARE attribute with TEXT in responses (default: none)")
-        ->check(CLI::Validator(
-            [](std::string& v) -> std::string {
-                return v.size() < 128 ? "" : "value is longer than 127 bytes (RFC 8489 §14.14)";
-            },
-            ""))
-        ->type_name("TEXT");
+    cli.add_software(options.software);
 }
 
 std::shared_ptr<const turn::UserStore> load_users(const TurnOptions& options) {

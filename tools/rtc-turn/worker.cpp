@@ -1,4 +1,5 @@
 #include "worker.hpp"
+#include "stream_client.hpp"
 
 #include "app/exit_codes.hpp"
 #include "stun/framing.hpp"
@@ -11,6 +12,14 @@ namespace {
 // Data indication overhead (server.hpp: bytes + 36).
 constexpr std::size_t kOutSize = stun::kMaxMessageSize + 64;
 constexpr std::chrono::seconds kTick{1}; // expiry of allocations, permissions and channels
+
+// The core of worker `index`: RFC 6062 on, connection ids tagged with the worker's index.
+turn::TurnServerConfig core_config(const WorkerSetup& setup) {
+    auto config = setup.plan.server;
+    config.connection_id_shard = static_cast<uint8_t>(setup.index);
+    config.tcp_relay = setup.index <= 0xFF;
+    return config;
+}
 
 std::shared_ptr<turn::CredentialStore> make_store(const TurnPlan& plan,
                                                   std::shared_ptr<const turn::UserStore> users) {
@@ -25,52 +34,27 @@ std::string cannot_listen(std::string_view scheme, const util::Endpoint& e,
 
 } // namespace
 
-// A TCP or TLS client connection: frames STUN and ChannelData (RFC 8656 §12.5) and runs them
-// through the worker's core. Peer data for this five-tuple is written back by the worker.
-class TurnWorker::StreamClient : public net::StreamHandler {
-public:
-    StreamClient(TurnWorker& worker, net::StreamConnection& connection)
-        : worker_(worker),
-          connection_(connection), tuple_{connection.remote(), connection.local(),
-                                          connection.is_tls() ? stun::Transport::Tls
-                                                              : stun::Transport::Tcp} {
-        worker_.connections_[tuple_] = &connection_;
-    }
-    ~StreamClient() override { worker_.connections_.erase(tuple_); }
-
-    std::size_t on_data(std::span<const uint8_t> data) override {
-        auto length = stun::stream_frame_length(data);
-        if (!length)
-            return 0;
-        if (*length == stun::kInvalidFrame) {
-            worker_.metrics_.drop(ShellDrop::StreamFraming);
-            connection_.close();
-            return data.size();
-        }
-        if (*length > data.size())
-            return 0;
-        worker_.client_message(data.first(*length), tuple_, [this](std::span<const uint8_t> reply) {
-            connection_.write(reply);
-        });
-        worker_.publish();
-        return *length;
-    }
-    void on_close() override { worker_.connections_.erase(tuple_); }
-
-private:
-    TurnWorker& worker_;
-    net::StreamConnection& connection_;
-    turn::FiveTuple tuple_;
-};
-
 TurnWorker::TurnWorker(asio::io_context& io, const WorkerSetup& setup)
     : io_(io), metrics_(setup.metrics), snapshot_(setup.snapshot), out_(kOutSize),
+      index_(setup.index), workers_(setup.workers),
       relays_(io, setup.relay_options,
               [this](net::RelaySockets::Id id, std::span<const net::RelayDatagram> batch) {
                   on_relay(id, batch);
               }),
-      allocator_(relays_, setup.plan.relay, setup.quota),
-      server_(setup.plan.server, make_store(setup.plan, setup.users),
+      tcp_(io, setup.relay_options.min_port, setup.relay_options.max_port,
+           {[this](turn::RelayId relay, const util::Endpoint& peer) {
+                return on_peer_accepted(relay, peer);
+            },
+            [this](turn::ConnectionId id, bool connected) {
+                return on_peer_connected(id, connected);
+            },
+            [this](turn::ConnectionId id) {
+                server_.handle_connection_closed(id);
+                publish();
+            }}),
+      allocator_(relays_, tcp_, setup.plan.relay, setup.quota,
+                 [this](turn::ConnectionId id) { close_connection(id); }),
+      server_(core_config(setup), make_store(setup.plan, setup.users),
               turn::PeerFilter(setup.plan.peers), setup.binding, allocator_),
       timer_(io) {}
 
@@ -142,23 +126,29 @@ void TurnWorker::start() {
     arm_timer();
 }
 
-void TurnWorker::client_message(std::span<const uint8_t> bytes, const turn::FiveTuple& tuple,
-                                const std::function<void(std::span<const uint8_t>)>& reply) {
+turn::ClientAction
+TurnWorker::client_message(std::span<const uint8_t> bytes, const turn::FiveTuple& tuple,
+                           const std::function<void(std::span<const uint8_t>)>& reply) {
     auto action = server_.handle_client(bytes, {tuple}, std::chrono::steady_clock::now(),
                                         std::chrono::system_clock::now(), out_);
     if (action.error_code)
         metrics_.error(action.error_code);
     switch (action.kind) {
     case turn::ActionKind::SendToClient:
+    case turn::ActionKind::BindConnection: // the caller makes it a pipe after the reply
         reply(std::span<const uint8_t>(out_.data(), action.size));
         break;
     case turn::ActionKind::SendToPeer:
         if (!relays_.send(action.relay, action.payload, action.peer, action.dont_fragment))
             metrics_.drop(ShellDrop::SendFailed);
         break;
-    default: // RFC 6062 TCP relaying is not wired into this shell yet
+    case turn::ActionKind::ConnectToPeer: // RFC 6062 §5.2
+        tcp_.connect(action.connection, action.relay, action.peer);
+        break;
+    case turn::ActionKind::None:
         break;
     }
+    return action;
 }
 
 void TurnWorker::on_udp(std::size_t index, std::span<const net::ReceivedDatagram> batch) {
@@ -215,6 +205,10 @@ void TurnWorker::arm_timer() {
             return;
         auto now = std::chrono::steady_clock::now();
         server_.on_timer(now);
+        // RFC 6062 §5.2: the 447 answers of Connect requests that timed out.
+        for (auto action = server_.take_timer_response(out_); action.kind != turn::ActionKind::None;
+             action = server_.take_timer_response(out_))
+            send_action(action);
         allocator_.expire_reservations(now);
         publish();
         arm_timer();
@@ -222,11 +216,12 @@ void TurnWorker::arm_timer() {
 }
 
 void TurnWorker::publish() {
-    snapshot_.publish(server_.counters(), server_.allocation_count(), relays_.size());
+    snapshot_.publish(server_.counters(), server_.allocation_count(),
+                      relays_.size() + tcp_.listeners());
 }
 
-void TurnWorker::set_users(std::shared_ptr<const turn::UserStore> users) {
-    server_.credentials().set_users(std::move(users));
+void TurnWorker::set_credentials(const turn::CredentialStore& credentials) {
+    server_.credentials() = credentials;
 }
 
 void TurnWorker::stop(std::chrono::milliseconds grace, std::function<void()> done) {
@@ -238,6 +233,14 @@ void TurnWorker::stop(std::chrono::milliseconds grace, std::function<void()> don
     }
     auto finish = [this, done] {
         relays_.close_all();
+        tcp_.close_all();
+        std::vector<std::shared_ptr<TcpPipe>> pipes;
+        for (auto& [id, p] : pipes_)
+            if (auto pipe = p.lock())
+                pipes.push_back(pipe);
+        pipes_.clear();
+        for (auto& pipe : pipes)
+            pipe->close(false);
         publish();
         done();
     };
