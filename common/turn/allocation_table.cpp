@@ -73,9 +73,26 @@ bool AllocationTable::user_full(const std::string& username) const {
     return it != per_user_.end() && it->second >= limits_.max_allocations_per_user;
 }
 
+bool AllocationTable::try_reserve_user(const std::string& username) {
+    if (quota_)
+        return quota_->try_acquire(username, limits_.max_allocations_per_user);
+    if (user_full(username))
+        return false;
+    ++per_user_[username];
+    return true;
+}
+
+void AllocationTable::unreserve_user(const std::string& username) {
+    if (quota_) {
+        quota_->release(username);
+        return;
+    }
+    if (auto u = per_user_.find(username); u != per_user_.end() && --u->second == 0)
+        per_user_.erase(u);
+}
+
 Allocation& AllocationTable::insert(Allocation allocation) {
     note_deadline(allocation.expiry);
-    ++per_user_[allocation.username];
     auto tuple = allocation.five_tuple;
     auto [it, inserted] = by_tuple_.insert_or_assign(tuple, std::move(allocation));
     (void)inserted;
@@ -94,8 +111,7 @@ void AllocationTable::erase(const FiveTuple& tuple, std::vector<RelayId>& releas
         by_relay_.erase(a.relays[i].id);
         released.push_back(a.relays[i].id);
     }
-    if (auto u = per_user_.find(a.username); u != per_user_.end() && --u->second == 0)
-        per_user_.erase(u);
+    unreserve_user(a.username);
     by_tuple_.erase(it);
 }
 

@@ -20,6 +20,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -103,9 +104,22 @@ struct AllocationLimits {
 
 enum class InstallResult : uint8_t { Ok, QuotaExceeded, Conflict };
 
+// Allocations per user across every worker's table (RFC 8656 §7.2: 486 beyond the quota). The
+// shell shares one thread-safe implementation between its workers; without one, each table
+// counts on its own.
+class UserQuota {
+public:
+    virtual ~UserQuota() = default;
+    // Takes a slot for `username` unless it already holds `limit`; false when full.
+    virtual bool try_acquire(std::string_view username, std::size_t limit) = 0;
+    virtual void release(std::string_view username) = 0;
+};
+
 class AllocationTable {
 public:
-    explicit AllocationTable(AllocationLimits limits = {}) : limits_(limits) {}
+    // `quota` (optional, not owned) must outlive the table.
+    explicit AllocationTable(AllocationLimits limits = {}, UserQuota* quota = nullptr)
+        : limits_(limits), quota_(quota) {}
 
     Allocation* find(const FiveTuple& tuple);
     const Allocation* find(const FiveTuple& tuple) const;
@@ -115,7 +129,12 @@ public:
     bool full() const { return by_tuple_.size() >= limits_.max_allocations; }
     bool user_full(const std::string& username) const;
 
-    // Inserts; the caller has checked find() and the quotas.
+    // Takes one of the user's allocation slots (per user, 486) before an Allocate goes on; give
+    // it back with unreserve_user() if the Allocate fails before insert().
+    bool try_reserve_user(const std::string& username);
+    void unreserve_user(const std::string& username);
+
+    // Inserts; the caller has checked find() and full(), and reserved the user's slot.
     Allocation& insert(Allocation allocation);
     // Removes the allocation and reports its relays (to release them).
     void erase(const FiveTuple& tuple, std::vector<RelayId>& released);
@@ -143,7 +162,8 @@ private:
     AllocationLimits limits_;
     std::unordered_map<FiveTuple, Allocation, FiveTupleHash> by_tuple_;
     std::unordered_map<RelayId, Allocation*> by_relay_;
-    std::unordered_map<std::string, uint32_t> per_user_;
+    std::unordered_map<std::string, uint32_t> per_user_; // when no shared quota is given
+    UserQuota* quota_ = nullptr;
     std::optional<Clock::time_point> deadline_;
 };
 

@@ -44,7 +44,7 @@ TurnServer::TurnServer(TurnServerConfig config, std::shared_ptr<CredentialStore>
     : config_(std::move(config)), credentials_(std::move(credentials)),
       peer_filter_(std::move(peer_filter)), binding_(binding), relays_(relays),
       nonces_(config_.nonce_key, config_.nonce_lifetime),
-      unauthorized_limiter_(config_.unauthorized_rate), table_(config_.limits),
+      unauthorized_limiter_(config_.unauthorized_rate), table_(config_.limits, config_.user_quota),
       tcp_(config_.connection_id_shard) {
     if (!credentials_)
         throw std::invalid_argument("the TURN server needs credentials");
@@ -300,21 +300,24 @@ ClientAction TurnServer::allocate(Request& r) {
         bool family_ok = family == util::Family::V4 ? config_.ipv4_relay : config_.ipv6_relay;
         if (!family_ok && !token)
             return error(r, ec::kAddressFamilyNotSupported);
-        if (table_.user_full(std::string(r.username))) {
-            ++counters_.quota_rejections;
-            return error(r, ec::kAllocationQuotaReached);
-        }
         if (table_.full()) {
             ++counters_.quota_rejections;
             return error(r, ec::kInsufficientCapacity);
+        }
+        const std::string username(r.username);
+        if (!table_.try_reserve_user(username)) {
+            ++counters_.quota_rejections;
+            return error(r, ec::kAllocationQuotaReached);
         }
         RelayRequest rq{family, even.has_value(), even && even->reserve, std::nullopt,
                         transport->protocol};
         if (token)
             rq.reservation_token = token->token;
         auto grant = relays_.allocate(rq);
-        if (!grant)
+        if (!grant) {
+            table_.unreserve_user(username);
             return error(r, ec::kInsufficientCapacity);
+        }
 
         Allocation a;
         a.five_tuple = r.context.five_tuple;
@@ -334,7 +337,7 @@ ClientAction TurnServer::allocate(Request& r) {
         a.protocol = transport->protocol;
         a.dont_fragment = m.has(stun::attr::kDontFragment);
         a.allocate_transaction = m.transaction_id();
-        a.username = std::string(r.username);
+        a.username = username;
         a.key = *r.key;
         auto lifetime = config_.default_lifetime;
         if (auto l = m.get<stun::Lifetime>())

@@ -75,6 +75,7 @@ struct TurnServerConfig {
     bool ipv4_relay = true;        // families the shell can relay (RFC 6156)
     bool ipv6_relay = false;
     AllocationLimits limits;
+    UserQuota* user_quota = nullptr; // shared per-user counts across workers (not owned)
     double bandwidth_bytes_per_second = 0; // per allocation; 0 = unlimited
     double bandwidth_burst_bytes = 0;      // 0 = one second's worth
     stun::RateLimiterConfig unauthorized_rate{20.0, 20.0, 65536, 64, 0}; // 401s per source

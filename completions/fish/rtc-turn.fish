@@ -26,7 +26,7 @@ complete -c rtc-turn -l allow-peer -x -d 'Allow peers in this range even if deni
 complete -c rtc-turn -l deny-peer -x -d 'Refuse peers in this range (repeatable)'
 complete -c rtc-turn -l allow-loopback-peers -d 'Allow relaying to 127.0.0.0/8 and ::1 (testing only)'
 complete -c rtc-turn -l max-allocations -x -d 'Allocations held by the whole server (default 100000); beyond: 508'
-complete -c rtc-turn -l max-allocations-per-user -x -d 'Allocations one user may hold on one worker thread (default 20); beyond: 486'
+complete -c rtc-turn -l max-allocations-per-user -x -d 'Allocations one user may hold on the whole server (default 20); beyond: 486'
 complete -c rtc-turn -l max-permissions -x -d 'Permissions (and channels) per allocation (default 64); beyond: 508'
 complete -c rtc-turn -l max-bandwidth -x -d 'Bytes per second one allocation may relay each way (default 0: unlimited)'
 complete -c rtc-turn -l software -x -d 'Put a SOFTWARE attribute with TEXT in responses (default: none)'

@@ -13,4 +13,16 @@ function(rtc_add_turn_tests script)
 endfunction()
 
 rtc_add_turn_tests(turn_uclient.py udp_send tcp_send tls_send client_to_client_send rest_secret
-  rest_credentials_by_hand wrong_password udp_channels tcp_channels)
+  rest_credentials_by_hand wrong_password udp_channels tcp_channels tcp_relay
+  tcp_relay_loopback_forbidden reload_secret)
+
+# Breadth (issue 4 "Tests"): forbidden peers inside `unshare -n`, metrics, SIGHUP reload, pion's
+# TURN client, a soak and headless Chromium.
+rtc_add_turn_tests(turn_forbidden.py forbidden_peers)
+rtc_add_turn_tests(turn_metrics.py healthz after_uclient)
+rtc_add_turn_tests(turn_reload.py udp_send_sighup udp_channels_sighup)
+rtc_add_turn_tests(turn_pion.py udp_ping tcp_ping)
+rtc_add_turn_tests(turn_soak.py allocation_churn)
+set_tests_properties(integration/turn/soak/allocation_churn PROPERTIES
+  LABELS "integration;turn;soak")
+rtc_add_turn_tests(turn_chromium.py udp_data_channel tcp_data_channel)

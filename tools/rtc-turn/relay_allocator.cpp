@@ -7,6 +7,23 @@
 
 namespace rtc::turn_tool {
 
+bool SharedUserQuota::try_acquire(std::string_view username, std::size_t limit) {
+    std::lock_guard lock(mutex_); // once per Allocate, never per packet
+    auto& held = held_[std::string(username)];
+    if (held >= limit)
+        return false;
+    ++held;
+    return true;
+}
+
+void SharedUserQuota::release(std::string_view username) {
+    std::lock_guard lock(mutex_);
+    auto it = held_.find(std::string(username));
+    if (it != held_.end() && --it->second == 0)
+        held_.erase(it);
+}
+
+
 namespace {
 constexpr std::chrono::seconds kReservationLifetime{30}; // RFC 8656 §14.9
 constexpr int kReserveTries = 16;                        // even ports tried for a free port + 1

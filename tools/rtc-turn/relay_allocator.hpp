@@ -22,7 +22,19 @@ namespace rtc::turn_tool {
 // Shared by every worker: the server-wide relay count (--max-allocations), and the ports held
 // for RESERVATION-TOKENs, which the second Allocate may bring to any thread (its five-tuple
 // differs, so SO_REUSEPORT may pick another one).
+// Allocations per user across every worker thread (--max-allocations-per-user, RFC 8656 §7.2).
+class SharedUserQuota : public turn::UserQuota {
+public:
+    bool try_acquire(std::string_view username, std::size_t limit) override;
+    void release(std::string_view username) override;
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::size_t> held_; // under mutex_
+};
+
 struct SharedQuota {
+    SharedUserQuota users;
     struct Reservation {
         int fd = -1; // bound, not read
         std::chrono::steady_clock::time_point expiry;

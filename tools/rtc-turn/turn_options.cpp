@@ -108,7 +108,7 @@ void add_turn_options(app::ToolCli& cli, TurnOptions& options) {
         ->check(app::validate::number(1, 10000000))
         ->type_name("N");
     app.add_option("--max-allocations-per-user", options.max_allocations_per_user,
-                   "Allocations one user may hold on one worker thread (default 20); beyond: 486")
+                   "Allocations one user may hold on the whole server (default 20); beyond: 486")
         ->check(app::validate::number(1, 1000000))
         ->type_name("N");
     app.add_option("--max-permissions", options.max_permissions,

@@ -18,6 +18,7 @@ turn::TurnServerConfig core_config(const WorkerSetup& setup) {
     auto config = setup.plan.server;
     config.connection_id_shard = static_cast<uint8_t>(setup.index);
     config.tcp_relay = setup.index <= 0xFF;
+    config.user_quota = &setup.quota.users;
     return config;
 }
 

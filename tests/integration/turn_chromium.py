@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""Headless Chromium relays a data channel through rtc-turn (issue 4 "A real browser").
+
+Usage: turn_chromium.py [test...]. The test serves one page on 127.0.0.1; the page makes two
+RTCPeerConnections whose only ICE server is rtc-turn (turn:127.0.0.1:P, long-term credentials)
+with iceTransportPolicy "relay", sends a message each way on a data channel and POSTs a JSON
+report (messages, selected candidate types) back to the test's /report endpoint.
+"""
+
+import http.server
+import json
+import os
+import queue
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+
+import harness  # noqa: E402
+import turn_server  # noqa: E402
+from harness import Process, check, check_equal  # noqa: E402
+
+PAGE = """<!doctype html><meta charset="utf-8"><title>rtc-turn relay test</title><script>
+const config = {iceServers: [{urls: 'turn:127.0.0.1:%(port)d?transport=%(transport)s',
+                              username: '%(user)s', credential: '%(password)s'}],
+                iceTransportPolicy: 'relay'};
+const report = (r) => fetch('/report', {method: 'POST', body: JSON.stringify(r)});
+window.onerror = (m) => report({error: String(m)});
+async function selectedTypes(pc) {
+  const stats = await pc.getStats();
+  for (const s of stats.values()) {
+    if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated) {
+      return [stats.get(s.localCandidateId).candidateType,
+              stats.get(s.remoteCandidateId).candidateType];
+    }
+  }
+  return null;
+}
+async function run() {
+  const a = new RTCPeerConnection(config), b = new RTCPeerConnection(config);
+  const types = {a: [], b: []};
+  a.onicecandidate = (e) => { if (e.candidate) { types.a.push(e.candidate.type);
+                                                 b.addIceCandidate(e.candidate); } };
+  b.onicecandidate = (e) => { if (e.candidate) { types.b.push(e.candidate.type);
+                                                 a.addIceCandidate(e.candidate); } };
+  const got = {a: null, b: null};
+  b.ondatachannel = (e) => {
+    e.channel.onmessage = (m) => { got.b = m.data; e.channel.send('pong from b: ' + m.data); };
+  };
+  const channel = a.createDataChannel('relay-test');
+  channel.onopen = () => channel.send('ping from a');
+  channel.onmessage = async (m) => {
+    got.a = m.data;
+    report({received_by_a: got.a, received_by_b: got.b, gathered: types,
+            selected_a: await selectedTypes(a), selected_b: await selectedTypes(b)});
+  };
+  await a.setLocalDescription(await a.createOffer());
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription(await b.createAnswer());
+  await a.setRemoteDescription(b.localDescription);
+}
+run().catch((e) => report({error: String(e)}));
+setTimeout(() => report({error: 'timeout in the page'}), 20000);
+</script>
+"""
+
+
+def serve_page(page):
+    """An HTTP server on 127.0.0.1: GET / returns the page, POST /report queues the JSON body."""
+    reports = queue.Queue()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = page.encode()
+            self.send_response(200 if self.path == "/" else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):
+            length = min(int(self.headers.get("Content-Length", "0")), 65536)
+            data = self.rfile.read(length)
+            try:
+                reports.put(json.loads(data))
+            except ValueError:
+                reports.put({"error": "unparsable report %r" % data[:200]})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, reports
+
+
+def chromium_argv(url):
+    exe = harness.require_program("chromium", "chromium")
+    return [exe, "--headless=new", "--no-sandbox", "--disable-gpu",
+            "--allow-loopback-in-peer-connection", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--user-data-dir=" + harness.temp_dir(), "--enable-logging=stderr", "--v=0", url]
+
+
+def relay_run(transport):
+    extra = ["--user", "%s:%s" % (turn_server.USER, turn_server.PASSWORD),
+             "--allow-loopback-peers"]
+    with turn_server.start_turn(extra, metrics=True) as turn:
+        page = PAGE % {"port": turn.port(transport), "transport": transport,
+                       "user": turn_server.USER, "password": turn_server.PASSWORD}
+        server, reports = serve_page(page)
+        try:
+            url = "http://127.0.0.1:%d/" % server.server_address[1]
+            with Process(chromium_argv(url)) as browser:
+                try:
+                    report = reports.get(timeout=45)
+                except queue.Empty:
+                    raise harness.TestFailure("no report from the page within 45 s; chromium:\n"
+                                              + "\n".join(browser.lines()[-30:]))
+                browser.kill()
+        finally:
+            server.shutdown()
+        check("error" not in report, "the page failed: %r" % report)
+        check_equal(report.get("received_by_b"), "ping from a", "message a -> b")
+        check_equal(report.get("received_by_a"), "pong from b: ping from a", "message b -> a")
+        for side in ("a", "b"):
+            gathered = report["gathered"][side]
+            check(gathered and all(t == "relay" for t in gathered),
+                  "%s gathered non-relay candidates: %r" % (side, gathered))
+            check_equal(report["selected_" + side], ["relay", "relay"],
+                        "selected candidate types of " + side)
+        m = turn.metrics()
+        check(m.value("rtc_turn_allocation_events_total", event="created") >= 2,
+              "fewer than two allocations")
+        check(m.value("rtc_turn_permissions_created_total") >= 1, "no permission")
+        for direction in ("to_peer", "to_client"):
+            check(m.value("rtc_turn_relayed_packets_total", direction=direction) > 0,
+                  "nothing relayed " + direction)
+        turn.process.stop()
+
+
+def test_udp_data_channel():
+    relay_run("udp")
+
+
+def test_tcp_data_channel():
+    relay_run("tcp")
+
+
+if __name__ == "__main__":
+    harness.main({name[5:]: f for name, f in sorted(globals().items())
+                  if name.startswith("test_")})
