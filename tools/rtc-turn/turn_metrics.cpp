@@ -81,7 +81,7 @@ TurnMetrics::TurnMetrics(app::MetricsRegistry& registry, std::size_t workers) {
             &C::allocations_deleted);
     counter("rtc_turn_allocation_events_total", alloc_help, {{"event", "expired"}},
             &C::allocations_expired);
-    counter("rtc_turn_permissions_created_total", "Permissions installed or refreshed.", {},
+    counter("rtc_turn_permissions_created_total", "Permissions installed by CreatePermission (refreshes and ChannelBind not counted).", {},
             &C::permissions_created);
     counter("rtc_turn_channels_bound_total", "Channel bindings made or refreshed.", {},
             &C::channels_bound);
