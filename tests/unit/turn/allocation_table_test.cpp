@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+#include <string>
+
 using namespace rtc;
 using namespace rtc::turn;
 using namespace std::chrono_literals;
@@ -31,11 +34,15 @@ Allocation make(uint16_t client_port, RelayId relay, const char* user) {
 
 TEST_CASE("turn::AllocationTable indexes by five-tuple and relay, counts per user") {
     AllocationTable t(AllocationLimits{3, 2, 2, 2});
+    REQUIRE(t.try_reserve_user("alice"));
     t.insert(make(1, 11, "alice"));
     CHECK_FALSE(t.user_full("alice"));
+    REQUIRE(t.try_reserve_user("alice"));
     t.insert(make(2, 12, "alice"));
     CHECK(t.user_full("alice"));
+    CHECK_FALSE(t.try_reserve_user("alice")); // 486 territory
     CHECK_FALSE(t.user_full("bob"));
+    REQUIRE(t.try_reserve_user("bob"));
     t.insert(make(3, 13, "bob"));
     CHECK(t.full());
     REQUIRE(t.find_by_relay(12));
@@ -48,6 +55,38 @@ TEST_CASE("turn::AllocationTable indexes by five-tuple and relay, counts per use
     CHECK(t.find_by_relay(12) == nullptr);
     CHECK_FALSE(t.user_full("alice"));
     CHECK(t.size() == 2);
+
+    // A reservation given back (the Allocate failed later) frees the slot again.
+    REQUIRE(t.try_reserve_user("alice"));
+    CHECK_FALSE(t.try_reserve_user("alice"));
+    t.unreserve_user("alice");
+    CHECK(t.try_reserve_user("alice"));
+}
+
+TEST_CASE("turn::AllocationTable shares per-user counts through a UserQuota") {
+    struct CountingQuota : UserQuota {
+        std::map<std::string, std::size_t, std::less<>> held;
+        bool try_acquire(std::string_view user, std::size_t limit) override {
+            auto& n = held[std::string(user)];
+            if (n >= limit)
+                return false;
+            ++n;
+            return true;
+        }
+        void release(std::string_view user) override { --held[std::string(user)]; }
+    } quota;
+    AllocationTable one(AllocationLimits{10, 2, 2, 2}, &quota);
+    AllocationTable two(AllocationLimits{10, 2, 2, 2}, &quota);
+    REQUIRE(one.try_reserve_user("alice"));
+    one.insert(make(1, 11, "alice"));
+    REQUIRE(two.try_reserve_user("alice"));
+    two.insert(make(2, 12, "alice"));
+    CHECK_FALSE(one.try_reserve_user("alice")); // the other worker holds the second slot
+    CHECK_FALSE(two.try_reserve_user("alice"));
+    std::vector<RelayId> released;
+    two.erase(make(2, 0, "").five_tuple, released);
+    CHECK(quota.held["alice"] == 1);
+    CHECK(one.try_reserve_user("alice"));
 }
 
 TEST_CASE("turn::AllocationTable permissions, channel rebinding rules and expiry") {
