@@ -3,6 +3,7 @@
 //   rtc-stun: cannot listen on udp://0.0.0.0:3478: Address already in use
 //             (is another STUN or TURN server running?)
 #include "app/exit_codes.hpp"
+#include "net/port_probe.hpp"
 #include "util/ip_address.hpp"
 
 #include <string_view>
@@ -19,8 +20,8 @@ inline ToolError cannot_listen(std::string_view scheme, const util::Endpoint& en
     what += endpoint.to_string();
     what += ": ";
     what += ec.message();
-    return ToolError(what, ec == std::errc::address_in_use ? std::string(in_use_hint)
-                                                           : "check the --listen values");
+    return ToolError(what, net::is_address_in_use(ec) ? std::string(in_use_hint)
+                                                      : "check the --listen values");
 }
 
 } // namespace rtc::app

@@ -18,8 +18,7 @@ std::shared_ptr<net::MetricsEndpoint> start_metrics(asio::io_context& io,
                             e.code().message(),
                         "choose another --metrics address");
     }
-    log.info("metrics",
-             {{"url", "http://" + endpoint->local_endpoint().to_string() + "/metrics"}});
+    log.info("metrics", {{"url", "http://" + endpoint->local_endpoint().to_string() + "/metrics"}});
     return endpoint;
 }
 

@@ -3,6 +3,7 @@
 #include "net/socket_address.hpp"
 
 #include <cerrno>
+#include <string_view>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -30,6 +31,12 @@ std::error_code probe_port_free(const util::Endpoint& endpoint, Protocol protoco
         ec = {errno, std::system_category()};
     ::close(fd);
     return ec;
+}
+
+bool is_address_in_use(const std::error_code& ec) {
+    return ec && ec.value() == EADDRINUSE &&
+           (ec.category() == std::system_category() || ec.category() == std::generic_category() ||
+            std::string_view(ec.category().name()) == "asio.system");
 }
 
 } // namespace rtc::net

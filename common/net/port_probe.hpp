@@ -17,4 +17,8 @@ enum class Protocol { Udp, Tcp };
 // An empty error_code when the port is free (always for port 0), else why it cannot be had.
 std::error_code probe_port_free(const util::Endpoint& endpoint, Protocol protocol);
 
+// EADDRINUSE from the OS or from Asio: standalone Asio's category does not map its codes to
+// std::errc, so `ec == std::errc::address_in_use` is false for Asio's errors.
+bool is_address_in_use(const std::error_code& ec);
+
 } // namespace rtc::net

@@ -1,5 +1,7 @@
 #include "net/relay_socket.hpp"
 
+#include "net/port_probe.hpp"
+
 #include "crypto/random.hpp"
 #include "net/socket_address.hpp"
 
@@ -61,6 +63,15 @@ uint16_t RelaySockets::random_port(bool even) {
     return static_cast<uint16_t>(port);
 }
 
+uint16_t RelaySockets::port_for_attempt(uint16_t start, int attempt, bool even) const {
+    const uint32_t range = uint32_t{options_.max_port} - options_.min_port + 1;
+    const uint32_t step = even ? 2 : 1;
+    uint32_t port = options_.min_port + (start - options_.min_port + attempt * step) % range;
+    if (even && (port & 1u)) // the walk wrapped onto an odd port: RFC 8656 §14.6 wants even
+        port = port - 1 >= options_.min_port ? port - 1 : port + 1;
+    return static_cast<uint16_t>(port);
+}
+
 std::optional<RelaySockets::Bound> RelaySockets::open_at(const util::Endpoint& local, bool read,
                                                          std::error_code& ec) {
     ec.clear();
@@ -93,13 +104,16 @@ std::optional<RelaySockets::Bound> RelaySockets::open_at(const util::Endpoint& l
 
 std::optional<RelaySockets::Bound> RelaySockets::open(const util::IpAddress& address,
                                                       bool even_port, std::error_code& ec) {
+    // A random start, then a walk through the range: a crowded range still finds its free
+    // ports within bind_attempts, and no port is tried twice while the range is larger.
+    const uint16_t start = random_port(even_port);
     for (int attempt = 0; attempt < options_.bind_attempts; ++attempt) {
         if (even_port && options_.min_port == options_.max_port && (options_.min_port & 1u))
             break; // a one-port range with an odd port has no even port
-        auto bound = open_at({address, random_port(even_port)}, true, ec);
+        auto bound = open_at({address, port_for_attempt(start, attempt, even_port)}, true, ec);
         if (bound)
             return bound;
-        if (ec != std::errc::address_in_use)
+        if (!is_address_in_use(ec))
             break; // not a taken port: another try would fail the same way
     }
     if (!ec)

@@ -103,6 +103,7 @@ private:
     void arm(const std::shared_ptr<Socket>& socket);
     void on_readable(Socket& socket);
     uint16_t random_port(bool even);
+    uint16_t port_for_attempt(uint16_t start, int attempt, bool even) const;
 
     asio::io_context& io_;
     RelaySocketOptions options_;

@@ -2,16 +2,15 @@
 
 #include "app/exit_codes.hpp"
 #include "app/listen_error.hpp"
+#include "app/serve.hpp"
 #include "app/server_metrics.hpp"
 #include "app/server_tls.hpp"
 #include "net/port_probe.hpp"
-#include "net/signals.hpp"
 #include "tls/context.hpp"
 
 #include <asio/post.hpp>
 
 #include <chrono>
-#include <csignal>
 
 namespace rtc::stun_tool {
 
@@ -167,20 +166,11 @@ int StunService::run() {
     bind_streams();
     start_metrics();
 
-    net::SignalHandler signals(
-        pool_.context(0),
-        [this](int signal) {
-            log_.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
-            stop();
-        },
-        [this] { reload_tls(); });
     for (auto& w : workers_)
         for (auto& u : w.udp)
             u->start();
-    pool_.start();
-    pool_.join();
-    log_.info("stopped");
-    return app::kExitOk;
+    return app::serve(
+        pool_, log_, [this] { stop(); }, [this] { reload_tls(); });
 }
 
 void StunService::stop() {

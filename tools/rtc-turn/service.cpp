@@ -1,7 +1,7 @@
 #include "service.hpp"
 
 #include "app/exit_codes.hpp"
-#include "net/signals.hpp"
+#include "app/serve.hpp"
 #include "app/server_metrics.hpp"
 #include "app/server_tls.hpp"
 #include "tls/context.hpp"
@@ -9,7 +9,6 @@
 #include <asio/post.hpp>
 
 #include <chrono>
-#include <csignal>
 #include <stdexcept>
 
 namespace rtc::turn_tool {
@@ -124,19 +123,10 @@ int TurnService::run() {
     load_tls();
     bind();
     start_metrics();
-    net::SignalHandler signals(
-        pool_.context(0),
-        [this](int signal) {
-            log_.info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
-            stop();
-        },
-        [this] { reload(); });
     for (auto& w : workers_)
         w->start();
-    pool_.start();
-    pool_.join();
-    log_.info("stopped");
-    return app::kExitOk;
+    return app::serve(
+        pool_, log_, [this] { stop(); }, [this] { reload(); });
 }
 
 void TurnService::stop() {

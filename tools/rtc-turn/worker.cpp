@@ -1,7 +1,9 @@
 #include "worker.hpp"
+
 #include "stream_client.hpp"
 
 #include "app/exit_codes.hpp"
+#include "app/listen_error.hpp"
 #include "stun/framing.hpp"
 
 namespace rtc::turn_tool {
@@ -28,10 +30,7 @@ std::shared_ptr<turn::CredentialStore> make_store(const TurnPlan& plan,
         turn::CredentialConfig{plan.realm, std::move(users), plan.secrets});
 }
 
-std::string cannot_listen(std::string_view scheme, const util::Endpoint& e,
-                          const std::error_code& ec) {
-    return "cannot listen on " + std::string(scheme) + "://" + e.to_string() + ": " + ec.message();
-}
+constexpr std::string_view kInUseHint = "is another STUN or TURN server running?";
 
 } // namespace
 
@@ -71,10 +70,7 @@ void TurnWorker::bind_udp(const std::vector<util::Endpoint>& endpoints) {
         std::error_code ec;
         auto socket = net::UdpBatchSocket::open(io_, e, options, ec);
         if (!socket)
-            throw app::ToolError(cannot_listen("udp", e, ec),
-                                 ec == std::errc::address_in_use
-                                     ? "is another STUN or TURN server running?"
-                                     : "check the --listen values");
+            throw app::cannot_listen("udp", e, ec, kInUseHint);
         udp_.push_back(std::move(socket));
     }
 }
@@ -95,10 +91,7 @@ void TurnWorker::bind_streams(const std::vector<StreamListen>& listens,
         try {
             streams_.push_back(net::StreamServer::start(io_, l.endpoint, factory, options));
         } catch (const std::system_error& e) {
-            throw app::ToolError(cannot_listen(l.tls ? "tls" : "tcp", l.endpoint, e.code()),
-                                 e.code() == std::errc::address_in_use
-                                     ? "is another STUN or TURN server running?"
-                                     : "check the --listen values");
+            throw app::cannot_listen(l.tls ? "tls" : "tcp", l.endpoint, e.code(), kInUseHint);
         }
         stream_tls_.push_back(l.tls);
     }
