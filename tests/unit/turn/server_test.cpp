@@ -3,6 +3,7 @@
 #include "stun/attributes.hpp"
 #include "stun/builder.hpp"
 #include "stun/credentials.hpp"
+#include "turn_test_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -17,14 +18,11 @@ using stun::MessageBuilder;
 using stun::MessageClass;
 using stun::MessageView;
 using stun::Method;
+using turn_test::ep;
+using turn_test::kT0;
+using turn_test::kWall;
 
 namespace {
-
-util::Endpoint ep(const char* text) {
-    auto e = util::Endpoint::parse(text);
-    REQUIRE(e);
-    return *e;
-}
 
 class FakeRelays : public RelayAllocator {
 public:
@@ -50,9 +48,6 @@ public:
     std::vector<RelayId> open;
     std::vector<RelayId> released;
 };
-
-const Clock::time_point kT0{std::chrono::seconds(1000)};
-const auto kWall = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
 
 struct Harness {
     FakeRelays relays;

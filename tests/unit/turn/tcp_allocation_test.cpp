@@ -5,6 +5,7 @@
 #include "stun/attributes.hpp"
 #include "stun/builder.hpp"
 #include "stun/credentials.hpp"
+#include "turn_test_util.hpp"
 
 #include <doctest/doctest.h>
 
@@ -19,14 +20,11 @@ using stun::MessageBuilder;
 using stun::MessageClass;
 using stun::MessageView;
 using stun::Method;
+using turn_test::ep;
+using turn_test::kT0;
+using turn_test::kWall;
 
 namespace {
-
-util::Endpoint ep(const char* text) {
-    auto e = util::Endpoint::parse(text);
-    REQUIRE(e);
-    return *e;
-}
 
 class TcpRelays : public RelayAllocator {
 public:
@@ -46,8 +44,6 @@ public:
     std::vector<ConnectionId> closed;
 };
 
-const Clock::time_point kT0{std::chrono::seconds(1000)};
-const auto kWall = std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
 const char* kRealm = "example.org";
 
 struct Client {
