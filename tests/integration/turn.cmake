@@ -13,7 +13,7 @@ function(rtc_add_turn_tests script)
 endfunction()
 
 rtc_add_turn_tests(turn_uclient.py udp_send tcp_send tls_send client_to_client_send rest_secret
-  rest_credentials_by_hand wrong_password udp_channels tcp_channels tcp_relay
+  rest_credentials_by_hand wrong_password udp_channels tcp_channels tcp_relay dtls_send dtls_channels
   tcp_relay_loopback_forbidden reload_secret)
 
 # Breadth (issue 4 "Tests"): forbidden peers inside `unshare -n`, metrics, SIGHUP reload, pion's

@@ -44,7 +44,9 @@ class Turn:
 
 
 def start_turn(extra=(), tls=False, metrics=False):
-    listens = ["udp://127.0.0.1:0", "tcp://127.0.0.1:0"] + (["tls://127.0.0.1:0"] if tls else [])
+    listens = ["udp://127.0.0.1:0", "tcp://127.0.0.1:0"]
+    if tls:
+        listens += ["tls://127.0.0.1:0", "dtls://127.0.0.1:0"]
     argv = [harness.tool_path("rtc-turn"), "--realm", REALM, "--threads", "2",
             "--log-format", "json"]
     for url in listens:
@@ -117,6 +119,14 @@ def test_tcp_send():
 
 def test_tls_send():
     relay_run(["-t", "-S", "-s"], tls=True, scheme="tls")
+
+
+def test_dtls_send():
+    relay_run(["-S", "-s"], tls=True, scheme="dtls")
+
+
+def test_dtls_channels():
+    relay_run(["-S"], tls=True, scheme="dtls")
 
 
 def test_client_to_client_send():

@@ -13,7 +13,10 @@ int run(int argc, char** argv) {
     // DTLS is not served yet, so it is not offered on --listen.
     cli.add_listen(
         {.default_scheme = app::Scheme::Udp,
-         .schemes = {{app::Scheme::Udp, 3478}, {app::Scheme::Tcp, 3478}, {app::Scheme::Tls, 5349}},
+         .schemes = {{app::Scheme::Udp, 3478},
+                     {app::Scheme::Tcp, 3478},
+                     {app::Scheme::Tls, 5349},
+                     {app::Scheme::Dtls, 5349}},
          .defaults = {"udp://*:3478", "tcp://*:3478"}});
     cli.add_tls();
     cli.add_external_ip();

@@ -1,9 +1,11 @@
 #include "service.hpp"
 
 #include "app/exit_codes.hpp"
+#include "app/listen_error.hpp"
 #include "app/serve.hpp"
 #include "app/server_metrics.hpp"
 #include "app/server_tls.hpp"
+#include "net/port_probe.hpp"
 #include "tls/context.hpp"
 
 #include <asio/post.hpp>
@@ -37,15 +39,22 @@ TurnService::TurnService(const app::CommonOptions& common, const TurnOptions& op
 TurnService::~TurnService() = default;
 
 void TurnService::load_tls() {
-    bool needed = false;
-    for (const auto& url : common_.listen)
-        needed |= url.scheme == app::Scheme::Tls;
-    if (!needed)
+    bool stream = false, datagram = false;
+    for (const auto& url : common_.listen) {
+        stream |= url.scheme == app::Scheme::Tls;
+        datagram |= url.scheme == app::Scheme::Dtls;
+    }
+    if (!stream && !datagram)
         return;
     server_tls_ = std::make_unique<app::ServerTls>(common_, log_);
     tls::ServerOptions options;
     options.alpn = {"stun.turn"}; // RFC 7443: TURN/TLS can share 443 behind an ALPN router
-    tls_ = server_tls_->context(options);
+    if (stream)
+        tls_ = server_tls_->context(options);
+    if (datagram) {
+        options.transport = tls::Transport::Datagram;
+        dtls_ = server_tls_->context(options);
+    }
 }
 
 void TurnService::reload() {
@@ -79,6 +88,8 @@ void TurnService::bind() {
                 udp.push_back(e);
             else if (url.scheme == app::Scheme::Tcp || url.scheme == app::Scheme::Tls)
                 streams.push_back({e, url.scheme == app::Scheme::Tls});
+            else if (url.scheme == app::Scheme::Dtls)
+                streams.push_back({e, true, true});
         }
     }
     net::RelaySocketOptions relay_options;
@@ -87,6 +98,15 @@ void TurnService::bind() {
         relay_options.max_port = common_.port_range->max;
     }
     auto users = load_users(options_);
+    // SO_REUSEPORT would let the workers join another process's port: check it is free first.
+    for (const auto& e : udp)
+        if (auto ec = net::probe_port_free(e, net::Protocol::Udp))
+            throw app::cannot_listen("udp", e, ec, "is another STUN or TURN server running?");
+    for (const auto& l : streams)
+        if (auto ec = net::probe_port_free(
+                l.endpoint, l.datagram ? net::Protocol::Udp : net::Protocol::Tcp))
+            throw app::cannot_listen(scheme_of(l), l.endpoint, ec,
+                                     "is another STUN or TURN server running?");
     // Thread 0 binds first so that port 0 resolves once; the other threads join its ports.
     for (std::size_t t = 0; t < pool_.size(); ++t) {
         WorkerSetup setup{
@@ -95,7 +115,7 @@ void TurnService::bind() {
         workers_.push_back(std::make_unique<TurnWorker>(pool_.context(t), setup));
         auto& w = *workers_.back();
         w.bind_udp(udp);
-        w.bind_streams(streams, tls_);
+        w.bind_streams(streams, tls_, dtls_);
         if (t == 0) {
             udp = w.udp_endpoints();
             streams = w.stream_endpoints();
@@ -104,7 +124,7 @@ void TurnService::bind() {
     for (const auto& e : udp)
         log_.info("listening", {{"url", url_of("udp", e)}});
     for (const auto& l : streams)
-        log_.info("listening", {{"url", url_of(l.tls ? "tls" : "tcp", l.endpoint)}});
+        log_.info("listening", {{"url", url_of(scheme_of(l), l.endpoint)}});
     auto relay = [](const std::optional<util::IpAddress>& ip) {
         return ip ? ip->to_string() : std::string("-");
     };

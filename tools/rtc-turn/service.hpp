@@ -38,7 +38,8 @@ private:
     TurnPlan plan_;
     std::unique_ptr<stun::BindingServer> binding_;
     std::unique_ptr<app::ServerTls> server_tls_; // the certificate, when a tls:// listener needs it
-    std::shared_ptr<tls::ReloadableContext> tls_;
+    std::shared_ptr<tls::ReloadableContext> tls_;  // tls:// listeners
+    std::shared_ptr<tls::ReloadableContext> dtls_; // dtls:// listeners
     app::MetricsRegistry registry_;
     net::IoPool pool_;
     TurnMetrics metrics_;

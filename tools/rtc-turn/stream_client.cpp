@@ -5,10 +5,13 @@
 
 namespace rtc::turn_tool {
 
-TurnWorker::StreamClient::StreamClient(TurnWorker& worker, net::StreamConnection& connection)
-    : worker_(worker), connection_(connection), tuple_{connection.remote(), connection.local(),
-                                                       connection.is_tls() ? stun::Transport::Tls
-                                                                           : stun::Transport::Tcp} {
+TurnWorker::StreamClient::StreamClient(TurnWorker& worker, net::StreamConnection& connection,
+                                       bool datagram)
+    : worker_(worker), connection_(connection), datagram_(datagram),
+      tuple_{connection.remote(), connection.local(),
+             datagram              ? stun::Transport::Dtls
+             : connection.is_tls() ? stun::Transport::Tls
+                                   : stun::Transport::Tcp} {
     worker_.connections_[tuple_] = &connection_;
 }
 
@@ -49,7 +52,9 @@ std::size_t TurnWorker::StreamClient::on_data(std::span<const uint8_t> data) {
             stash_.insert(stash_.end(), data.begin(), data.end());
         return data.size();
     }
-    auto length = stun::stream_frame_length(data);
+    // DTLS delivers whole messages; a stream needs cutting into them (RFC 8489 §6.2.2).
+    auto length = datagram_ ? std::optional<std::size_t>(data.size())
+                            : stun::stream_frame_length(data);
     if (!length)
         return 0;
     if (*length == stun::kInvalidFrame) {

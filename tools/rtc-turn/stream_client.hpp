@@ -16,7 +16,9 @@ public:
     // Client bytes kept while another thread answers this connection's ConnectionBind.
     static constexpr std::size_t kMaxStashedBytes = 64 * 1024;
 
-    StreamClient(TurnWorker& worker, net::StreamConnection& connection);
+    // datagram: a DTLS session, where each on_data() is one whole message (RFC 8656 §12.5:
+    // no ChannelData padding) rather than a byte stream.
+    StreamClient(TurnWorker& worker, net::StreamConnection& connection, bool datagram);
     ~StreamClient() override;
 
     std::size_t on_data(std::span<const uint8_t> data) override;
@@ -33,6 +35,7 @@ private:
 
     TurnWorker& worker_;
     net::StreamConnection& connection_;
+    bool datagram_ = false;
     turn::FiveTuple tuple_;
     std::shared_ptr<TcpPipe> pipe_; // set once this is a client data connection
     uint64_t pending_bind_ = 0;     // key in the worker's pending_binds_, 0 if none

@@ -76,24 +76,32 @@ void TurnWorker::bind_udp(const std::vector<util::Endpoint>& endpoints) {
 }
 
 void TurnWorker::bind_streams(const std::vector<StreamListen>& listens,
-                              std::shared_ptr<tls::ReloadableContext> tls) {
+                              std::shared_ptr<tls::ReloadableContext> tls,
+                              std::shared_ptr<tls::ReloadableContext> dtls) {
     for (const auto& l : listens) {
-        net::StreamServerOptions options;
-        options.reuse_port = true;
-        options.max_buffered_bytes = 256 * 1024;
-        if (l.tls)
-            options.tls = tls;
-        auto factory = [this](net::StreamConnection& c) -> std::unique_ptr<net::StreamHandler> {
+        auto factory = [this, datagram = l.datagram](
+                           net::StreamConnection& c) -> std::unique_ptr<net::StreamHandler> {
             if (stopping_)
                 return nullptr;
-            return std::make_unique<StreamClient>(*this, c);
+            return std::make_unique<StreamClient>(*this, c, datagram);
         };
         try {
+            if (l.datagram) {
+                net::DtlsServerOptions options;
+                options.tls = dtls;
+                dtls_.push_back(net::DtlsServer::start(io_, l.endpoint, factory, options));
+                continue;
+            }
+            net::StreamServerOptions options;
+            options.reuse_port = true;
+            options.max_buffered_bytes = 256 * 1024;
+            if (l.tls)
+                options.tls = tls;
             streams_.push_back(net::StreamServer::start(io_, l.endpoint, factory, options));
+            stream_tls_.push_back(l.tls);
         } catch (const std::system_error& e) {
-            throw app::cannot_listen(l.tls ? "tls" : "tcp", l.endpoint, e.code(), kInUseHint);
+            throw app::cannot_listen(scheme_of(l), l.endpoint, e.code(), kInUseHint);
         }
-        stream_tls_.push_back(l.tls);
     }
 }
 
@@ -108,6 +116,8 @@ std::vector<StreamListen> TurnWorker::stream_endpoints() const {
     std::vector<StreamListen> out;
     for (std::size_t i = 0; i < streams_.size(); ++i)
         out.push_back({streams_[i]->local_endpoint(), stream_tls_[i]});
+    for (const auto& d : dtls_)
+        out.push_back({d->local_endpoint(), true, true});
     return out;
 }
 
@@ -238,16 +248,19 @@ void TurnWorker::stop(std::chrono::milliseconds grace, std::function<void()> don
         publish();
         done();
     };
-    if (streams_.empty()) {
+    if (streams_.empty() && dtls_.empty()) {
         finish();
         return;
     }
-    auto remaining = std::make_shared<std::size_t>(streams_.size());
+    auto remaining = std::make_shared<std::size_t>(streams_.size() + dtls_.size());
+    auto one_done = [remaining, finish] {
+        if (--*remaining == 0)
+            finish();
+    };
     for (auto& server : streams_)
-        server->stop(grace, [remaining, finish] {
-            if (--*remaining == 0)
-                finish();
-        });
+        server->stop(grace, one_done);
+    for (auto& server : dtls_)
+        server->stop(one_done);
 }
 
 } // namespace rtc::turn_tool

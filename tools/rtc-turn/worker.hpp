@@ -15,6 +15,7 @@
 #include "turn_options.hpp"
 
 #include "net/relay_socket.hpp"
+#include "net/dtls_server.hpp"
 #include "net/stream_server.hpp"
 #include "net/udp_batch_socket.hpp"
 #include "turn/server.hpp"
@@ -37,6 +38,7 @@ namespace rtc::turn_tool {
 struct StreamListen {
     util::Endpoint endpoint;
     bool tls = false;
+    bool datagram = false; // DTLS: one record carries one STUN or ChannelData message
 };
 
 class TurnWorker;
@@ -54,6 +56,11 @@ struct WorkerSetup {
     const std::vector<std::unique_ptr<TurnWorker>>* workers = nullptr;
 };
 
+// "tcp", "tls" or "dtls": the scheme a listener's URL is written with.
+inline std::string_view scheme_of(const StreamListen& l) {
+    return l.datagram ? "dtls" : l.tls ? "tls" : "tcp";
+}
+
 class TurnWorker {
 public:
     TurnWorker(asio::io_context& io, const WorkerSetup& setup);
@@ -62,7 +69,8 @@ public:
     // Bind on this worker's thread's context; throw app::ToolError naming the address.
     void bind_udp(const std::vector<util::Endpoint>& endpoints);
     void bind_streams(const std::vector<StreamListen>& listens,
-                      std::shared_ptr<tls::ReloadableContext> tls);
+                      std::shared_ptr<tls::ReloadableContext> tls,
+                      std::shared_ptr<tls::ReloadableContext> dtls);
     std::vector<util::Endpoint> udp_endpoints() const;
     std::vector<StreamListen> stream_endpoints() const;
 
@@ -116,6 +124,7 @@ private:
     std::vector<std::shared_ptr<net::UdpBatchSocket>> udp_;
     std::vector<std::shared_ptr<net::StreamServer>> streams_;
     std::vector<bool> stream_tls_;
+    std::vector<std::shared_ptr<net::DtlsServer>> dtls_;
     std::unordered_map<turn::FiveTuple, net::StreamConnection*, turn::FiveTupleHash> connections_;
     // RFC 6062: pipes on this thread; bound connections of this core piped on another thread
     // (id -> that worker); data connections waiting for another thread's bind answer.

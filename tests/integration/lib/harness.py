@@ -185,7 +185,13 @@ class Process:
         with self._cond:
             return list(self._lines[stream_name])
 
-    def output(self):
+    def output(self, timeout=10.0):
+        """Everything printed so far; once the process has exited, everything it printed (the
+        reader threads are joined first, so the last lines are not lost to a race)."""
+        if self.popen.poll() is not None:
+            deadline = time.monotonic() + timeout
+            for reader in self._readers:
+                reader.join(max(0.0, deadline - time.monotonic()))
         return "\n".join(self.lines("stdout") + self.lines("stderr"))
 
     def alive(self):
