@@ -11,6 +11,9 @@
 
 namespace rtc::app {
 
+// What a STUN or TURN server says when a port it wants is taken.
+inline constexpr std::string_view kStunTurnInUseHint = "is another STUN or TURN server running?";
+
 // `in_use_hint` is what to say when the address is taken; other failures point at --listen.
 inline ToolError cannot_listen(std::string_view scheme, const util::Endpoint& endpoint,
                                const std::error_code& ec, std::string_view in_use_hint) {
@@ -22,6 +25,15 @@ inline ToolError cannot_listen(std::string_view scheme, const util::Endpoint& en
     what += ec.message();
     return ToolError(what, net::is_address_in_use(ec) ? std::string(in_use_hint)
                                                       : "check the --listen values");
+}
+
+// SO_REUSEPORT would let a server's workers join another process's port and take half its
+// traffic: before the first worker binds, check the port is free (net::probe_port_free) and
+// throw cannot_listen() when it is not.
+inline void require_port_free(std::string_view scheme, const util::Endpoint& endpoint,
+                              net::Protocol protocol, std::string_view in_use_hint) {
+    if (auto ec = net::probe_port_free(endpoint, protocol))
+        throw cannot_listen(scheme, endpoint, ec, in_use_hint);
 }
 
 } // namespace rtc::app

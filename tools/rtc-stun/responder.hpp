@@ -6,6 +6,8 @@
 #include "stun/rate_limiter.hpp"
 #include "stun_metrics.hpp"
 
+#include "app/listen_error.hpp"
+
 #include <chrono>
 #include <optional>
 #include <span>
@@ -14,7 +16,7 @@
 namespace rtc::stun_tool {
 
 // What to say when a port rtc-stun wants is taken.
-inline constexpr std::string_view kInUseHint = "is another STUN or TURN server running?";
+inline constexpr std::string_view kInUseHint = app::kStunTurnInUseHint;
 
 struct Answer {
     std::span<const uint8_t> bytes; // valid until the next answer() on this thread

@@ -32,14 +32,6 @@ bool all_bindable(asio::io_context& io, const std::array<util::Endpoint, 4>& add
     return true;
 }
 
-// SO_REUSEPORT would let the workers join another process's port: check it is free first.
-void require_free(const std::vector<util::Endpoint>& endpoints, net::Protocol protocol,
-                  std::string_view scheme) {
-    for (const auto& e : endpoints)
-        if (auto ec = net::probe_port_free(e, protocol))
-            throw app::cannot_listen(scheme, e, ec, kInUseHint);
-}
-
 std::string url_of(std::string_view scheme, const util::Endpoint& e) {
     return std::string(scheme) + "://" + e.to_string();
 }
@@ -103,8 +95,10 @@ void StunService::bind_udp() {
     server_ = std::make_unique<stun::BindingServer>(config);
 
     if (group)
-        require_free({group->begin(), group->end()}, net::Protocol::Udp, "udp");
-    require_free(plan_.plain, net::Protocol::Udp, "udp");
+        for (const auto& e : *group)
+            app::require_port_free("udp", e, net::Protocol::Udp, kInUseHint);
+    for (const auto& e : plan_.plain)
+        app::require_port_free("udp", e, net::Protocol::Udp, kInUseHint);
     auto limit = rate_limit_config(options_);
     // Thread 0 binds first so that port 0 resolves once; the other threads join its ports.
     std::vector<util::Endpoint> plain = plan_.plain;
@@ -143,7 +137,8 @@ void StunService::bind_streams() {
         return l.dtls ? "dtls" : l.tls ? "tls" : "tcp";
     };
     for (const auto& l : listens)
-        require_free({l.endpoint}, l.dtls ? net::Protocol::Udp : net::Protocol::Tcp, scheme(l));
+        app::require_port_free(scheme(l), l.endpoint,
+                               l.dtls ? net::Protocol::Udp : net::Protocol::Tcp, kInUseHint);
     for (std::size_t t = 0; t < workers_.size(); ++t) {
         auto& w = workers_[t];
         w.stream =

@@ -98,15 +98,12 @@ void TurnService::bind() {
         relay_options.max_port = common_.port_range->max;
     }
     auto users = load_users(options_);
-    // SO_REUSEPORT would let the workers join another process's port: check it is free first.
     for (const auto& e : udp)
-        if (auto ec = net::probe_port_free(e, net::Protocol::Udp))
-            throw app::cannot_listen("udp", e, ec, "is another STUN or TURN server running?");
+        app::require_port_free("udp", e, net::Protocol::Udp, app::kStunTurnInUseHint);
     for (const auto& l : streams)
-        if (auto ec = net::probe_port_free(
-                l.endpoint, l.datagram ? net::Protocol::Udp : net::Protocol::Tcp))
-            throw app::cannot_listen(scheme_of(l), l.endpoint, ec,
-                                     "is another STUN or TURN server running?");
+        app::require_port_free(scheme_of(l), l.endpoint,
+                               l.datagram ? net::Protocol::Udp : net::Protocol::Tcp,
+                               app::kStunTurnInUseHint);
     // Thread 0 binds first so that port 0 resolves once; the other threads join its ports.
     for (std::size_t t = 0; t < pool_.size(); ++t) {
         WorkerSetup setup{

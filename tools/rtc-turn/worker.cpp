@@ -30,7 +30,7 @@ std::shared_ptr<turn::CredentialStore> make_store(const TurnPlan& plan,
         turn::CredentialConfig{plan.realm, std::move(users), plan.secrets});
 }
 
-constexpr std::string_view kInUseHint = "is another STUN or TURN server running?";
+constexpr std::string_view kInUseHint = app::kStunTurnInUseHint;
 
 } // namespace
 
