@@ -106,6 +106,39 @@ std::optional<util::Endpoint> parse_endpoint(std::string_view text, std::string*
     return endpoint;
 }
 
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
+                                                        std::chrono::milliseconds min,
+                                                        std::chrono::milliseconds max,
+                                                        std::string* error) {
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
+    const auto unit = text.substr(digits);
+    uint64_t scale = 0; // milliseconds per unit
+    if (unit.empty() || unit == "s")
+        scale = 1000;
+    else if (unit == "ms")
+        scale = 1;
+    else if (unit == "m")
+        scale = 60 * 1000;
+    else if (unit == "h")
+        scale = 3600 * 1000;
+    const auto number = digits ? parse_number(text.substr(0, digits), 0, UINT32_MAX) : std::nullopt;
+    if (!number || scale == 0) {
+        if (error)
+            *error = "value " + quote_value(text) + " is not a duration (e.g. 3s, 500ms, 2m)";
+        return std::nullopt;
+    }
+    const std::chrono::milliseconds value(*number * scale);
+    if (value < min || value > max) {
+        if (error)
+            *error = "value " + quote_value(text) + " is out of range " +
+                     std::to_string(min.count()) + "ms-" + std::to_string(max.count()) + "ms";
+        return std::nullopt;
+    }
+    return value;
+}
+
 bool check_readable_file(const std::string& path, std::string* error) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -128,6 +161,14 @@ bool check_readable_file(const std::string& path, std::string* error) {
 }
 
 namespace validate {
+
+CLI::Validator duration(std::chrono::milliseconds min, std::chrono::milliseconds max) {
+    return make_validator(
+        [min, max](const std::string& v, std::string* e) {
+            return parse_duration(v, min, max, e).has_value();
+        },
+        "");
+}
 
 CLI::Validator number(uint64_t min, uint64_t max) {
     return make_validator(

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +46,11 @@ std::optional<PortRange> parse_port_range(std::string_view text, std::string* er
 std::optional<ExternalIp> parse_external_ip(std::string_view text, std::string* error = nullptr);
 // HOST:PORT with an IPv4 or bracketed IPv6 host.
 std::optional<util::Endpoint> parse_endpoint(std::string_view text, std::string* error = nullptr);
+// A duration like "3s", "500ms", "2m", "1h" or a bare number of seconds, within [min, max].
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text,
+                                                        std::chrono::milliseconds min,
+                                                        std::chrono::milliseconds max,
+                                                        std::string* error = nullptr);
 // Checks that path names a regular file this process can read; the message carries strerror.
 bool check_readable_file(const std::string& path, std::string* error = nullptr);
 
@@ -57,6 +63,7 @@ CLI::Validator port_range();
 CLI::Validator external_ip();
 CLI::Validator listen_url(ListenSpec spec);
 CLI::Validator readable_file();
+CLI::Validator duration(std::chrono::milliseconds min, std::chrono::milliseconds max);
 // The value must be one of choices; its description "{a,b,c}" is what completions read.
 CLI::Validator one_of(std::vector<std::string> choices);
 

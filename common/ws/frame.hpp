@@ -87,20 +87,33 @@ public:
     // Decodes from the start of `input` (bytes not consumed by earlier calls). Sets `used` to
     // the bytes consumed by this call. Control frames may arrive between the fragments of a
     // message (RFC 6455 §5.4). Once it returned Error, it returns the same Error forever.
+    // After the peer's Close, later bytes are consumed and ignored (RFC 6455 §5.5.1).
     // A frame is consumed only whole, so the caller keeps at most one frame's bytes (a frame
     // header announcing more than max_message is an Error at once, before its payload arrives).
     Event next(std::span<const uint8_t> input, std::size_t& used);
 
     // Bytes held for a message whose fragments have not all arrived.
-    std::size_t buffered() const { return message_.size(); }
+    std::size_t buffered() const {
+        return message_opcode_ == Opcode::Continuation ? 0 : message_.size();
+    }
     const DecoderLimits& limits() const { return limits_; }
+
+    // Incremental UTF-8 (RFC 3629) check of a text message across its fragments.
+    struct Utf8State {
+        uint8_t need = 0;    // continuation bytes still expected
+        uint8_t low = 0x80;  // range of the next continuation byte
+        uint8_t high = 0xBF;
+    };
 
 private:
     Event fail(uint16_t code, std::string_view reason);
+    Event control_frame(Opcode opcode, std::span<const uint8_t> payload, const uint8_t* mask);
 
     Role role_;
     DecoderLimits limits_;
     bool failed_ = false;
+    bool closed_ = false; // the peer's Close arrived
+    Utf8State utf8_;
     Event error_;
     Opcode message_opcode_ = Opcode::Continuation; // Continuation: no message in progress
     std::size_t fragments_ = 0;

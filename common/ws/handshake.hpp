@@ -82,8 +82,10 @@ HeadStatus parse_response_head(std::string_view input, ResponseHead& head, std::
                                std::size_t max_bytes = 16 * 1024);
 
 // RFC 6455 §4.1 (client's checks of the server's answer): 101, "Upgrade: websocket",
-// "Connection: Upgrade", the right Sec-WebSocket-Accept. Empty when accepted, else the reason,
+// "Connection: Upgrade", the right Sec-WebSocket-Accept, no extension, and a subprotocol only
+// if it is one of `offered_protocols`. Empty when accepted, else the reason,
 // e.g. "server answered 401 Unauthorized".
-std::string verify_server_handshake(const ResponseHead& head, std::string_view key);
+std::string verify_server_handshake(const ResponseHead& head, std::string_view key,
+                                    const std::vector<std::string>& offered_protocols = {});
 
 } // namespace rtc::ws

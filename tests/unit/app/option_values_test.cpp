@@ -80,3 +80,21 @@ TEST_CASE("option_values: validators give CLI11 our messages") {
     CHECK(validate::one_of({"info", "warn"})(value) == "value \"loud\" is not one of info or warn");
     CHECK(validate::one_of({"a", "b", "c"}).get_description() == "{a,b,c}");
 }
+
+TEST_CASE("option_values: durations") {
+    using std::chrono::milliseconds;
+    const milliseconds lo{100}, hi{std::chrono::hours(24)};
+    CHECK(rtc::app::parse_duration("3s", lo, hi) == milliseconds(3000));
+    CHECK(rtc::app::parse_duration("500ms", lo, hi) == milliseconds(500));
+    CHECK(rtc::app::parse_duration("2m", lo, hi) == milliseconds(120000));
+    CHECK(rtc::app::parse_duration("1h", lo, hi) == milliseconds(3600000));
+    CHECK(rtc::app::parse_duration("7", lo, hi) == milliseconds(7000));
+    std::string error;
+    CHECK_FALSE(rtc::app::parse_duration("3 s", lo, hi, &error));
+    CHECK(error.find("not a duration") != std::string::npos);
+    CHECK_FALSE(rtc::app::parse_duration("s", lo, hi));
+    CHECK_FALSE(rtc::app::parse_duration("-1s", lo, hi));
+    CHECK_FALSE(rtc::app::parse_duration("50ms", lo, hi, &error));
+    CHECK(error.find("out of range") != std::string::npos);
+    CHECK_FALSE(rtc::app::parse_duration("25h", lo, hi));
+}
