@@ -97,14 +97,22 @@ bool valid_host_name(std::string_view host) {
     });
 }
 
+// The text as an error may show it: USER:PASSWORD@ becomes ***@.
+std::string redact(std::string_view text) {
+    const auto start = text.find("://");
+    if (start == std::string_view::npos)
+        return std::string(text);
+    const auto authority_end = text.find('/', start + 3);
+    const auto at = text.substr(0, authority_end).rfind('@');
+    if (at == std::string_view::npos || at < start)
+        return std::string(text);
+    return std::string(text.substr(0, start + 3)) + "***" + std::string(text.substr(at));
+}
+
 std::optional<RedisUrl> fail_parse(std::string* error, std::string_view text,
                                    std::string_view why) {
-    if (error) {
-        *error = "\"";
-        *error += text;
-        *error += "\": ";
-        *error += why;
-    }
+    if (error)
+        *error = "\"" + redact(text) + "\": " + std::string(why);
     return std::nullopt;
 }
 
