@@ -178,6 +178,14 @@ void SignalService::register_metrics() {
               [this] { return peerjs_->core().stats().clients; });
         counter("rtc_signal_peerjs_relayed_total", "PeerJS messages delivered.", {},
                 [this] { return peerjs_->core().stats().relayed; });
+        counter("rtc_signal_peerjs_expired_total", "PeerJS EXPIRE messages sent.", {},
+                [this] { return peerjs_->core().stats().expired; });
+        counter("rtc_signal_peerjs_refused_total", "PeerJS clients refused (key, id, limit).",
+                {}, [this] {
+                    const auto s = peerjs_->core().stats();
+                    return s.refused_params + s.refused_key + s.refused_id + s.refused_token +
+                           s.refused_id_taken + s.refused_limit;
+                });
     }
 }
 
@@ -190,6 +198,8 @@ int SignalService::run() {
     if (options_.peerjs) {
         signal::PeerJsOptions peerjs;
         peerjs.key = options_.peerjs_key;
+        peerjs.concurrent_limit = options_.max_connections;
+        peerjs.max_message = options_.max_message_size;
         peerjs_ = std::make_unique<PeerJsDriver>(io, peerjs);
     }
     access_ = std::make_unique<AccessPolicy>(options_, load_token_secrets(options_));
