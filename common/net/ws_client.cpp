@@ -16,6 +16,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 namespace rtc::net {
@@ -69,6 +70,35 @@ bool certificate_has_ip(const mbedtls_x509_crt* crt, const util::IpAddress& ip) 
     return false;
 }
 
+// A context trusting the system's CA bundle, shared by every client that uses it at the same
+// time (parsing the bundle costs milliseconds).
+std::shared_ptr<const tls::Context> system_trust_context(std::string& error) {
+    static std::mutex mutex;
+    static std::weak_ptr<const tls::Context> cached;
+    const std::lock_guard lock(mutex);
+    if (auto context = cached.lock())
+        return context;
+    tls::ClientOptions co;
+    if (!read_file(kSystemCaBundle, co.trusted_pem) || co.trusted_pem.empty()) {
+        error = std::string("TLS: no trusted certificates (") + kSystemCaBundle +
+                " is missing; give a PEM file, or accept any certificate for a test server)";
+        return nullptr;
+    }
+    try {
+        auto context = tls::Context::client(co);
+        cached = context;
+        return context;
+    } catch (const std::exception& e) {
+        error = std::string("TLS: ") + e.what();
+        return nullptr;
+    }
+}
+
+std::string authority(const ws::Url& url) {
+    const bool v6 = url.host.find(':') != std::string::npos;
+    return (v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port);
+}
+
 } // namespace
 
 struct WsClient::Private {};
@@ -85,8 +115,8 @@ WsClient::WsClient(asio::io_context& io, WsClientOptions options, Callbacks call
                    const Private&)
     : io_(io), options_(std::move(options)), callbacks_(std::move(callbacks)), resolver_(io),
       socket_(io), timer_(io), ping_timer_(io),
-      decoder_(ws::Role::Client, {.max_message = options_.max_message,
-                                  .max_frames_per_message = 1u << 16}) {}
+      decoder_(ws::Role::Client,
+               {.max_message = options_.max_message, .max_frames_per_message = 1u << 16}) {}
 
 WsClient::~WsClient() = default;
 
@@ -105,19 +135,19 @@ void WsClient::start() {
         // An address needs no resolver.
         phase_ = Phase::Connecting;
         const asio::ip::tcp::endpoint endpoint(to_asio(*ip), url_.port);
-        socket_.async_connect(endpoint, [self = shared_from_this(),
-                                         endpoint](const std::error_code& ec) {
-            self->on_connected(ec, endpoint);
-        });
+        socket_.async_connect(endpoint,
+                              [self = shared_from_this(), endpoint](const std::error_code& ec) {
+                                  self->on_connected(ec, endpoint);
+                              });
         return;
     }
     phase_ = Phase::Resolving;
-    resolver_.async_resolve(url_.host, std::to_string(url_.port),
-                            [self = shared_from_this()](
-                                const std::error_code& ec,
-                                asio::ip::tcp::resolver::results_type results) {
-                                self->on_resolved(ec, std::move(results));
-                            });
+    resolver_.async_resolve(
+        url_.host, std::to_string(url_.port),
+        [self = shared_from_this()](const std::error_code& ec,
+                                    asio::ip::tcp::resolver::results_type results) {
+            self->on_resolved(ec, std::move(results));
+        });
 }
 
 bool WsClient::make_tls_context() {
@@ -125,19 +155,24 @@ bool WsClient::make_tls_context() {
         tls_context_ = options_.tls_context;
         return true;
     }
+    if (!options_.insecure && options_.trusted_pem.empty() && options_.trusted_pem_file.empty()) {
+        std::string error;
+        tls_context_ = system_trust_context(error);
+        if (!tls_context_)
+            fail(error);
+        return tls_context_ != nullptr;
+    }
     tls::ClientOptions co;
+    co.verify_peer = !options_.insecure;
     if (options_.insecure) {
-        co.verify_peer = false;
+        // Any certificate: no trust anchors needed.
     } else if (!options_.trusted_pem.empty()) {
         co.trusted_pem = options_.trusted_pem;
-    } else if (!options_.trusted_pem_file.empty()) {
-        if (!read_file(options_.trusted_pem_file, co.trusted_pem)) {
-            fail("TLS: cannot read trusted certificates from " + options_.trusted_pem_file);
-            return false;
-        }
-    } else if (!read_file(kSystemCaBundle, co.trusted_pem)) {
-        fail(std::string("TLS: no trusted certificates (") + kSystemCaBundle +
-             " is missing; give a PEM file, or accept any certificate for a test server)");
+    } else if (!read_file(options_.trusted_pem_file, co.trusted_pem)) {
+        fail("TLS: cannot read trusted certificates from " + options_.trusted_pem_file);
+        return false;
+    } else if (co.trusted_pem.empty()) {
+        fail("TLS: no certificates in " + options_.trusted_pem_file);
         return false;
     }
     try {
@@ -171,7 +206,7 @@ void WsClient::on_connected(const std::error_code& ec, const asio::ip::tcp::endp
     if (phase_ != Phase::Connecting)
         return;
     if (ec) {
-        fail("cannot connect to " + url_.host_header + ": " + describe(ec));
+        fail("cannot connect to " + authority(url_) + ": " + describe(ec));
         return;
     }
     remote_ = from_asio(endpoint);
@@ -326,8 +361,9 @@ bool WsClient::check_tls() {
     if (!tls_checked_ && tls_->is_open()) {
         tls_checked_ = true;
         const auto ip = util::IpAddress::parse(url_.host);
-        // A verify result of 0 means the chain was checked (and passed); 2.28 skipped the name.
-        if (ip && mbedtls_ssl_get_verify_result(tls_->native()) == 0 &&
+        // The chain passed; mbedTLS 2.28 leaves an address unchecked, so check it here.
+        const bool verifying = tls_context_->config()->authmode == MBEDTLS_SSL_VERIFY_REQUIRED;
+        if (ip && verifying && mbedtls_ssl_get_verify_result(tls_->native()) == 0 &&
             !certificate_has_ip(mbedtls_ssl_get_peer_cert(tls_->native()), *ip)) {
             fail("TLS: certificate verification failed: the certificate is not valid for " +
                  ip->to_string());
@@ -526,8 +562,7 @@ void WsClient::arm_timer(std::chrono::milliseconds after) {
     timer_.expires_after(after);
     timer_.async_wait([weak = weak_from_this(), generation](const std::error_code& ec) {
         auto self = weak.lock();
-        if (ec == asio::error::operation_aborted || !self ||
-            generation != self->timer_generation_)
+        if (ec == asio::error::operation_aborted || !self || generation != self->timer_generation_)
             return;
         self->on_timer();
     });
@@ -540,7 +575,7 @@ void WsClient::on_timer() {
         fail("timed out resolving " + url_.host + " after " + ms(options_.connect_timeout));
         return;
     case Phase::Connecting:
-        fail("timed out connecting to " + url_.host_header + " after " +
+        fail("timed out connecting to " + authority(url_) + " after " +
              ms(options_.connect_timeout));
         return;
     case Phase::Handshaking:

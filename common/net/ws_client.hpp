@@ -146,7 +146,7 @@ private:
     Callbacks callbacks_;
     asio::ip::tcp::resolver resolver_;
     asio::ip::tcp::socket socket_;
-    asio::steady_timer timer_;      // connect, close and drain deadlines
+    asio::steady_timer timer_; // connect, close and drain deadlines
     asio::steady_timer ping_timer_;
     uint64_t timer_generation_ = 0; // a stale expiry (already queued when re-armed) is ignored
     std::shared_ptr<const tls::Context> tls_context_;

@@ -347,10 +347,10 @@ void write_frame(std::string& out, Opcode opcode, std::span<const uint8_t> paylo
 }
 
 void write_frame(std::string& out, Opcode opcode, std::string_view payload, Role role, bool fin) {
-    write_frame(out, opcode,
-                std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()),
-                                         payload.size()),
-                role, fin);
+    write_frame(
+        out, opcode,
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size()),
+        role, fin);
 }
 
 void write_close(std::string& out, uint16_t code, std::string_view reason, Role role) {

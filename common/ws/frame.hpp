@@ -100,8 +100,8 @@ public:
 
     // Incremental UTF-8 (RFC 3629) check of a text message across its fragments.
     struct Utf8State {
-        uint8_t need = 0;    // continuation bytes still expected
-        uint8_t low = 0x80;  // range of the next continuation byte
+        uint8_t need = 0;   // continuation bytes still expected
+        uint8_t low = 0x80; // range of the next continuation byte
         uint8_t high = 0xBF;
     };
 

@@ -266,8 +266,8 @@ HeadStatus parse_response_head(std::string_view input, ResponseHead& head, std::
 
     // RFC 9112 §4: HTTP/1.x SP 3DIGIT SP [reason]
     std::string_view status_line = next_line();
-    if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1." ||
-        status_line[7] < '0' || status_line[7] > '9' || status_line[8] != ' ')
+    if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1." || status_line[7] < '0' ||
+        status_line[7] > '9' || status_line[8] != ' ')
         return HeadStatus::Error;
     int status = 0;
     const char* digits = status_line.data() + 9;

@@ -31,7 +31,8 @@ bool is_host_char(char c) {
 
 // RFC 3986 §3.3/§3.4 pchar, '/' and '?' (percent-encoded triplets are kept as they are).
 bool is_target_char(char c) {
-    return is_alnum(c) || std::string_view("-._~!$&'()*+,;=:@/?%").find(c) != std::string_view::npos;
+    return is_alnum(c) ||
+           std::string_view("-._~!$&'()*+,;=:@/?%").find(c) != std::string_view::npos;
 }
 
 } // namespace
@@ -97,8 +98,8 @@ std::optional<Url> parse_url(std::string_view text) {
     for (char c : rest)
         if (!is_target_char(c))
             return std::nullopt;
-    url.target = rest.empty() ? "/" : (rest.front() == '?' ? "/" + std::string(rest)
-                                                            : std::string(rest));
+    url.target =
+        rest.empty() ? "/" : (rest.front() == '?' ? "/" + std::string(rest) : std::string(rest));
 
     const bool v6 = url.host.find(':') != std::string::npos;
     url.host_header = v6 ? "[" + url.host + "]" : url.host;
