@@ -179,10 +179,7 @@ void HttpSession::refuse_upgrade(int status, std::string_view body, const Fields
 }
 
 void HttpSession::begin_websocket(std::string_view key, Upgrade upgrade) {
-    std::string& out = scratch();
-    ws::write_upgrade_response(out, key, upgrade.protocol);
-    if (!write(out))
-        return;
+    // Counted before the 101 leaves, so a client that saw it sees the count too.
     phase_ = Phase::WebSocket;
     ws_state_ = WsState::Open;
     decoder_.emplace(ws::Role::Server,
@@ -190,6 +187,10 @@ void HttpSession::begin_websocket(std::string_view key, Upgrade upgrade) {
     counted_ = true;
     state_->counters.websockets.fetch_add(1, std::memory_order_relaxed);
     last_rx_ = Clock::now();
+    std::string& out = scratch();
+    ws::write_upgrade_response(out, key, upgrade.protocol);
+    if (!write(out))
+        return;
     // The 101 is queued, so whatever the factory sends follows it.
     try {
         handler_ = upgrade.factory(*this);
@@ -288,6 +289,10 @@ void HttpSession::on_connection_closed() {
     connection_ = nullptr;
     timer_.cancel();
     timer_armed_ = false;
+    if (counted_) { // before the handler hears of it, so stats agree with what it saw
+        counted_ = false;
+        state_->counters.websockets.fetch_sub(1, std::memory_order_relaxed);
+    }
     if (was_websocket && handler_) {
         if (!close_recorded_) { // dropped without a Close (RFC 6455 §7.1.5: 1006)
             close_code_ = ws::close_code::kAbnormal;
@@ -306,10 +311,6 @@ void HttpSession::on_connection_closed() {
     ws_state_ = WsState::Closed;
     decoder_.reset();
     parser_.reset();
-    if (counted_) {
-        counted_ = false;
-        state_->counters.websockets.fetch_sub(1, std::memory_order_relaxed);
-    }
     state_->remove(this, true);
 }
 
