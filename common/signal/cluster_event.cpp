@@ -181,8 +181,11 @@ std::optional<ClusterEvent> decode_cluster_event(std::string_view payload, std::
     auto of = string_member(j, "o", [](const std::string& s) {
         return s == "expired" || parse_message_type(s).has_value();
     });
-    auto text = string_member(
-        j, "m", [&](const std::string& s) { return !s.empty() && s.size() <= max_text; });
+    // The text goes to clients as it is: it must be one JSON object (checked without a DOM).
+    auto text = string_member(j, "m", [&](const std::string& s) {
+        return !s.empty() && s.size() <= max_text && s.front() == '{' &&
+               json_depth_within(s, kMaxJsonDepth) && Json::accept(s);
+    });
     if (!from || !of || !text)
         return std::nullopt;
     if (j.contains("t")) {

@@ -10,7 +10,7 @@
 //                             in r on the receiving node but f), "o": TYPE of the message
 //                             ("expired" for a notice that is never queued), "i": REF (the
 //                             client's "id", optional), "m": TEXT (the message as sent to
-//                             clients, "from" already stamped)
+//                             clients, "from" already stamped; one JSON object)
 //   roster:                   "s": {ROOM: [PEER, ...], ...} every peer the node holds
 //                             (connected or away); replaces what was known of that node
 // Examples:

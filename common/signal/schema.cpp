@@ -22,6 +22,8 @@ ParseResult refuse(std::string_view code, std::string_view text, Json ref = {}) 
 bool valid_id(std::string_view id) {
     if (id.empty() || id.size() > kMaxIdLength)
         return false;
+    if (id == "." || id == "..")
+        return false; // dot-segments: URL resolution removes them (RFC 3986 §5.2.4)
     for (const char c : id)
         if (!id_char(c))
             return false;

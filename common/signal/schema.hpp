@@ -36,7 +36,7 @@ inline constexpr std::size_t kMaxJsonDepth = 32;
 inline constexpr std::size_t kMaxIdLength = 64;
 
 // Room and peer ids: 1-64 characters of [A-Za-z0-9._~-] (RFC 3986 §2.3 unreserved characters,
-// so an id is a URL path segment or query value as it is).
+// so an id is a URL path segment or query value as it is), except "." and "..".
 bool valid_id(std::string_view id);
 
 // False if arrays/objects nest deeper than max_depth. A scan over the text that skips strings,
