@@ -78,6 +78,13 @@ bool default_passes_checks(const CLI::Option* opt, const std::vector<std::string
     return true;
 }
 
+std::string redacted(const std::string& value, SecretForm form) {
+    auto colon = value.find(':');
+    if (form == SecretForm::AfterColon && colon != std::string::npos)
+        return value.substr(0, colon + 1) + std::string(kRedacted);
+    return std::string(kRedacted);
+}
+
 } // namespace
 
 std::string_view toolkit_version() {
@@ -231,6 +238,11 @@ CLI::Option* ToolCli::choices(CLI::Option* option, std::vector<std::string> valu
 
 CLI::Option* ToolCli::file_value(CLI::Option* option) {
     hints_.files.insert(option);
+    return option;
+}
+
+CLI::Option* ToolCli::secret(CLI::Option* option, SecretForm form) {
+    secrets_[option] = form;
     return option;
 }
 
@@ -455,6 +467,14 @@ std::string ToolCli::effective_config() const {
         }
         if (values.empty())
             continue; // unset, no default: left out
+        auto secret = secrets_.find(opt);
+        if (secret != secrets_.end()) {
+            for (auto& value : values)
+                value = redacted(value, secret->second);
+            out += "# " + opt->get_single_name() + "=" + CLI::detail::ini_join(values) +
+                   " (secret: not printed)\n";
+            continue;
+        }
         std::string line = opt->get_single_name() + "=" + CLI::detail::ini_join(values);
         if (is_default && !default_passes_checks(opt, values))
             out += "# " + line + " (built-in default)\n";

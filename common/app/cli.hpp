@@ -35,8 +35,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +48,15 @@ namespace rtc::app {
 
 // The toolkit version, "X.Y.Z", from CMake's PROJECT_VERSION.
 std::string_view toolkit_version();
+
+// How --print-config hides the values of a secret option (ToolCli::secret).
+enum class SecretForm : uint8_t {
+    Whole,      // "<redacted>"
+    AfterColon, // NAME:PASS -> "NAME:<redacted>" (no colon: "<redacted>")
+};
+
+// The placeholder --print-config prints instead of a secret.
+inline constexpr std::string_view kRedacted = "<redacted>";
 
 // The shared flags after parsing; only the flags the tool added are meaningful.
 struct CommonOptions {
@@ -92,6 +103,10 @@ public:
     // offered by the completions), or is a file name (completions offer files).
     CLI::Option* choices(CLI::Option* option, std::vector<std::string> values);
     CLI::Option* file_value(CLI::Option* option);
+    // Marks an option whose values are secrets (passwords, shared secrets): --print-config
+    // prints them as "<redacted>", on a commented-out line so that its output, used as a
+    // --config file, never runs with the placeholder as a secret.
+    CLI::Option* secret(CLI::Option* option, SecretForm form = SecretForm::Whole);
     // A whole-configuration check, run after parsing and before --print-config; it reports a
     // problem by throwing ConfigError("--flag: what is wrong", "what to do").
     void add_check(std::function<void(const CommonOptions&)> check);
@@ -118,6 +133,7 @@ private:
     std::string tool_name_;
     CLI::App app_;
     CompletionHints hints_;
+    std::map<const CLI::Option*, SecretForm> secrets_;
     std::vector<std::function<void(const CommonOptions&)>> checks_;
     std::vector<std::string> args_;
     CommonOptions options_;

@@ -91,9 +91,21 @@ void AllocationTable::unreserve_user(const std::string& username) {
         per_user_.erase(u);
 }
 
+void AllocationTable::uncount(const Allocation& a) {
+    permissions_ -= a.permissions.size();
+    for (const auto& c : a.channels)
+        channels_ -= c.counted ? 1 : 0;
+}
+
 Allocation& AllocationTable::insert(Allocation allocation) {
     note_deadline(allocation.expiry);
     auto tuple = allocation.five_tuple;
+    if (auto old = by_tuple_.find(tuple); old != by_tuple_.end())
+        uncount(old->second);
+    permissions_ += allocation.permissions.size();
+    for (auto& c : allocation.channels)
+        c.counted = true; // on_timer() uncounts any that have expired
+    channels_ += allocation.channels.size();
     auto [it, inserted] = by_tuple_.insert_or_assign(tuple, std::move(allocation));
     (void)inserted;
     Allocation& a = it->second;
@@ -112,6 +124,7 @@ void AllocationTable::erase(const FiveTuple& tuple, std::vector<RelayId>& releas
         released.push_back(a.relays[i].id);
     }
     unreserve_user(a.username);
+    uncount(a);
     by_tuple_.erase(it);
 }
 
@@ -127,6 +140,7 @@ InstallResult AllocationTable::permit(Allocation& a, const util::IpAddress& peer
     if (a.permissions.size() >= limits_.max_permissions_per_allocation)
         return InstallResult::QuotaExceeded;
     a.permissions.push_back({peer, expiry});
+    ++permissions_;
     return InstallResult::Ok;
 }
 
@@ -151,13 +165,18 @@ InstallResult AllocationTable::bind(Allocation& a, uint16_t number, const util::
         if (c.number == number && c.peer == peer) {
             c.expiry = expiry;
             c.reserved_until = expiry + reservation;
+            if (!c.counted) { // bound again after it expired (RFC 8656 §12)
+                c.counted = true;
+                ++channels_;
+            }
             note_deadline(expiry);
             return InstallResult::Ok;
         }
     }
     if (a.channels.size() >= limits_.max_channels_per_allocation)
         return InstallResult::QuotaExceeded;
-    a.channels.push_back({number, peer, expiry, expiry + reservation});
+    a.channels.push_back({number, true, peer, expiry, expiry + reservation});
+    ++channels_;
     note_deadline(expiry);
     return InstallResult::Ok;
 }
@@ -182,9 +201,14 @@ void AllocationTable::on_timer(Clock::time_point now, std::vector<RelayId>& rele
             continue;
         }
         consider(a.expiry);
-        std::erase_if(a.permissions, [now](const Permission& p) { return p.expiry <= now; });
-        for (const auto& p : a.permissions)
-            consider(p.expiry);
+        permissions_ -=
+            std::erase_if(a.permissions, [now](const Permission& p) { return p.expiry <= now; });
+        for (auto& c : a.channels) {
+            if (c.counted && c.expiry <= now) { // expired: reserved, no longer bound
+                c.counted = false;
+                --channels_;
+            }
+        }
         std::erase_if(a.channels, [now](const Channel& c) { return c.reserved_until <= now; });
         for (const auto& c : a.channels)
             consider(c.expiry > now ? c.expiry : c.reserved_until);

@@ -57,6 +57,7 @@ struct Permission {
 
 struct Channel {
     uint16_t number = 0;
+    bool counted = false; // in AllocationTable::channel_count(): bound, not yet seen expired
     util::Endpoint peer;
     Clock::time_point expiry;
     // RFC 8656 §12: after expiry neither the number nor the peer may be rebound to anything else
@@ -156,6 +157,10 @@ public:
     void note_deadline(Clock::time_point t);
 
     std::size_t size() const { return by_tuple_.size(); }
+    // Live gauges: permissions installed and channels bound, over every allocation. Expired
+    // ones stop counting when on_timer() removes them (or, for channels, marks them expired).
+    std::size_t permission_count() const { return permissions_; }
+    std::size_t channel_count() const { return channels_; }
     const AllocationLimits& limits() const { return limits_; }
 
 private:
@@ -165,6 +170,10 @@ private:
     std::unordered_map<std::string, uint32_t> per_user_; // when no shared quota is given
     UserQuota* quota_ = nullptr;
     std::optional<Clock::time_point> deadline_;
+    std::size_t permissions_ = 0;
+    std::size_t channels_ = 0;
+
+    void uncount(const Allocation& a);
 };
 
 } // namespace rtc::turn

@@ -29,4 +29,5 @@ complete -c rtc-turn -l max-allocations -x -d 'Allocations held by the whole ser
 complete -c rtc-turn -l max-allocations-per-user -x -d 'Allocations one user may hold on the whole server (default 20); beyond: 486'
 complete -c rtc-turn -l max-permissions -x -d 'Permissions (and channels) per allocation (default 64); beyond: 508'
 complete -c rtc-turn -l max-bandwidth -x -d 'Bytes per second one allocation may relay each way (default 0: unlimited)'
+complete -c rtc-turn -l tcp-idle-timeout -x -d 'Seconds an RFC 6062 data connection (a peer and client TCP pair) may carry no byte either way before both close (default 600)'
 complete -c rtc-turn -l software -x -d 'Put a SOFTWARE attribute with TEXT in responses (default: none)'

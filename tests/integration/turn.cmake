@@ -14,12 +14,16 @@ endfunction()
 
 rtc_add_turn_tests(turn_uclient.py udp_send tcp_send tls_send client_to_client_send rest_secret
   rest_credentials_by_hand wrong_password udp_channels tcp_channels tcp_relay dtls_send dtls_channels
-  tcp_relay_loopback_forbidden reload_secret)
+  tcp_relay_loopback_forbidden reload_secret ipv6_udp_send ipv6_udp_channels ipv6_tcp_channels
+  ipv6_relay_ipv4_client)
 
 # Breadth (issue 4 "Tests"): forbidden peers inside `unshare -n`, metrics, SIGHUP reload, pion's
 # TURN client, a soak and headless Chromium.
 rtc_add_turn_tests(turn_forbidden.py forbidden_peers)
 rtc_add_turn_tests(turn_metrics.py healthz after_uclient)
+# RFC 6062 data connections: gauges and --tcp-idle-timeout; --print-config hides secrets.
+rtc_add_turn_tests(turn_tcp_pipes.py idle_timeout pending_connection_gauge)
+rtc_add_turn_tests(turn_cli.py print_config_secrets)
 rtc_add_turn_tests(turn_reload.py udp_send_sighup udp_channels_sighup)
 rtc_add_turn_tests(turn_pion.py udp_ping tcp_ping)
 rtc_add_turn_tests(turn_soak.py allocation_churn)

@@ -18,6 +18,15 @@ from turn_client import TurnClient  # noqa: E402
 PAYLOAD = 100  # uclient -l 100
 
 
+def wait_gauges(turn, **expected):
+    """Waits (bounded) until rtc_turn_<name> reads each expected value; a worker publishes its
+    gauges right after the batch that changed them, so this takes one scrape unless loaded."""
+    def matches():
+        m = turn.metrics()
+        return all(m.value("rtc_turn_" + name) == value for name, value in expected.items())
+    harness.wait_until(matches, timeout=10, what="gauges %r" % expected)
+
+
 def test_healthz():
     extra = ["--user", "%s:%s" % (turn_server.USER, turn_server.PASSWORD)]
     with turn_server.start_turn(extra, metrics=True) as turn:
@@ -35,25 +44,36 @@ def test_after_uclient():
         before = turn.metrics()
         check_equal(before.value("rtc_turn_relayed_packets_total"), 0.0, "packets before")
 
-        # Live gauge: one allocation held, then released (RFC 8656 §7.2, LIFETIME 0).
+        # Live gauges: an allocation, its permissions (RFC 8656 §9) and channels (§12) held,
+        # then released with it (§7.2, LIFETIME 0).
         with TurnClient(("127.0.0.1", turn.port("udp")), turn_server.USER,
                         turn_server.PASSWORD) as client:
             check_equal(client.allocate()[0], 0, "Allocate")
-            check_equal(turn.metrics().value("rtc_turn_allocations"), 1.0, "allocations held")
+            wait_gauges(turn, allocations=1, permissions=0, channels=0)
+            check_equal(client.create_permission("127.0.0.1"), 0, "CreatePermission")
+            wait_gauges(turn, allocations=1, permissions=1, channels=0)
+            # ChannelBind installs the permission of its peer too: here the same one.
+            check_equal(client.channel_bind(0x4000, "127.0.0.1", peer_port), 0, "ChannelBind")
+            wait_gauges(turn, allocations=1, permissions=1, channels=1)
+            check_equal(client.channel_bind(0x4001, "127.0.0.2", peer_port), 0, "ChannelBind 2")
+            wait_gauges(turn, allocations=1, permissions=2, channels=2)
             check_equal(client.refresh(0), 0, "Refresh 0")
-            check_equal(turn.metrics().value("rtc_turn_allocations"), 0.0,
-                        "allocations after release")
+            wait_gauges(turn, allocations=0, permissions=0, channels=0)
 
         # Send indications after CreatePermission (RFC 8656 §9, §11), then channels (§12).
         out = turn_server.uclient(turn.port("udp"), peer_port, ["-s"])
         sent, received = turn_server.check_no_loss(out)
         m = turn.metrics()
         check(m.value("rtc_turn_permissions_created_total") >= 1, "no permission counted")
-        check_equal(m.value("rtc_turn_channels_bound_total"), 0.0, "channels after -s")
+        check_equal(m.value("rtc_turn_channels_bound_total"), 2.0,
+                    "channels bound after -s (only the two above)")
         out = turn_server.uclient(turn.port("udp"), peer_port, [])  # default mode: channels
         s2, r2 = turn_server.check_no_loss(out)
         sent, received = sent + s2, received + r2
         m = turn.metrics()
+        # uclient deletes the allocations it relayed on (only its unused probe allocations
+        # stay): their permissions and channels go with them.
+        wait_gauges(turn, permissions=0, channels=0)
         created = m.value("rtc_turn_allocation_events_total", event="created")
         check(created >= 3, "allocations created: %s" % created)
         check(m.value("rtc_turn_allocations") >= 1, "uclient's allocations not shown as held")

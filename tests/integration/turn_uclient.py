@@ -17,85 +17,21 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 import harness  # noqa: E402
-from harness import Process, check, check_equal  # noqa: E402
+import turn_server  # noqa: E402
+from harness import check, check_equal  # noqa: E402
+from turn_server import check_no_loss, start_peer, uclient  # noqa: E402
 
-REALM = "example.org"
-USER, PASSWORD = "test", "secret"
+USER, PASSWORD = turn_server.USER, turn_server.PASSWORD
 SECRET = "rest-secret"
 
 
-class Turn:
-    def __init__(self, process, urls):
-        self.process = process
-        self.urls = urls
-
-    def port(self, scheme):
-        for s, _, p in self.urls:
-            if s == scheme:
-                return p
-        raise harness.TestFailure("no %s listener in %r" % (scheme, self.urls))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.process.kill()
-        return False
-
-
-def start_turn(extra=(), tls=False, metrics=False):
-    listens = ["udp://127.0.0.1:0", "tcp://127.0.0.1:0"]
-    if tls:
-        listens += ["tls://127.0.0.1:0", "dtls://127.0.0.1:0"]
-    argv = [harness.tool_path("rtc-turn"), "--realm", REALM, "--threads", "2",
-            "--log-format", "json"]
-    for url in listens:
-        argv += ["--listen", url]
-    if tls:
-        argv += ["--cert", "auto"]
-    if metrics:
-        argv += ["--metrics", "127.0.0.1:0"]
-    argv += list(extra)
-    process = Process(argv)
-    try:
-        records = process.wait_json(lambda r: r.get("msg") == "listening", count=len(listens))
-        urls = [harness.parse_url(r["url"]) for r in records]
-        if metrics:
-            url = process.wait_json(lambda r: r.get("msg") == "metrics")[0]["url"]
-        harness.wait_udp_stun("127.0.0.1", [p for s, _, p in urls if s == "udp"][0])
-    except Exception:
-        process.kill()
-        raise
-    turn = Turn(process, urls)
-    turn.metrics_url = url if metrics else None
-    return turn
-
-
-def start_peer():
-    peer = harness.require_program("turnutils_peer", "coturn")
-    port = harness.free_port_block(count=2, kinds=("udp",))  # it binds P and P+1
-    process = Process([peer, "-L", "127.0.0.1", "-p", str(port)])
-    return process, port
-
-
-def uclient(server_port, peer_port, flags, user=USER, password=PASSWORD, count=50,
-            expect_ok=True):
-    exe = harness.require_program("turnutils_uclient", "coturn")
-    argv = [exe, "-n", str(count), "-m", "1", "-l", "100", "-e", "127.0.0.1",
-            "-r", str(peer_port), "-p", str(server_port), "-u", user, "-w", password,
-            "-z", "5"] + list(flags) + ["127.0.0.1"]
-    result = harness.run(argv, timeout=60)
-    if expect_ok:
-        check_equal(result.returncode, 0, "turnutils_uclient exit code")
-    return result.stdout + result.stderr
-
-
-def check_no_loss(output):
-    lost = re.findall(r"Total lost packets (\d+)", output)
-    check(lost, "no loss summary printed:\n" + output[-3000:])
-    check_equal(int(lost[-1]), 0, "lost packets")
-    recv = re.findall(r"tot_recv_msgs=(\d+)", output)
-    check(recv and int(recv[-1]) > 0, "nothing received back:\n" + output[-3000:])
+def start_turn(extra=(), tls=False, metrics=False, host="127.0.0.1"):
+    """rtc-turn on udp:// and tcp:// (and tls://, dtls:// with a self-signed certificate)."""
+    where = "[%s]" % host if ":" in host else host
+    schemes = ["udp", "tcp"] + (["tls", "dtls"] if tls else [])
+    listens = ["%s://%s:0" % (scheme, where) for scheme in schemes]
+    extra = list(extra) + (["--cert", "auto"] if tls else [])
+    return turn_server.start_turn(extra, listens=listens, metrics=metrics)
 
 
 def relay_run(flags, extra=(), tls=False, scheme="udp", **kwargs):
@@ -141,6 +77,37 @@ def test_udp_channels():
 
 def test_tcp_channels():
     relay_run(["-t"], scheme="tcp")
+
+
+# RFC 6156 IPv6 relays: uclient asks for an IPv6 relayed address (-x, REQUESTED-ADDRESS-FAMILY)
+# and relays to turnutils_peer on ::1; an IPv4 relayed address could not reach that peer (443).
+def ipv6_run(flags, scheme="udp", client_host="::1", relay_ips=("::1",)):
+    peer, peer_port = start_peer("::1")
+    extra = ["--user", "%s:%s" % (USER, PASSWORD), "--allow-loopback-peers"]
+    for ip in relay_ips:
+        extra += ["--relay-ip", ip]
+    with peer, start_turn(extra, host=client_host) as turn:
+        out = uclient(turn.port(scheme), peer_port, ["-x"] + flags, server_host=client_host,
+                      peer_host="::1")
+        check_no_loss(out)
+        turn.process.stop()
+
+
+def test_ipv6_udp_send():
+    ipv6_run(["-s"])
+
+
+def test_ipv6_udp_channels():
+    ipv6_run([])
+
+
+def test_ipv6_tcp_channels():
+    ipv6_run(["-t"], scheme="tcp")
+
+
+# A client on IPv4 with an IPv6 relayed address, from a server relaying both families.
+def test_ipv6_relay_ipv4_client():
+    ipv6_run(["-s"], client_host="127.0.0.1", relay_ips=("127.0.0.1", "::1"))
 
 
 def test_rest_secret():
@@ -199,10 +166,17 @@ def test_tcp_relay():
         check_equal(m.value("rtc_turn_tcp_connections_total", event="connect_failure"), 0,
                     "failed connects")
         # SO_REUSEPORT spreads ~50 bind connections over two threads: some cross over.
-        check(m.value("rtc_turn_tcp_binds_forwarded_total") > 0, "no ConnectionBind crossed threads")
+        check(m.value("rtc_turn_tcp_binds_forwarded_total") > 0,
+              "no ConnectionBind crossed threads")
         # Allocations end with their control connections (no leftovers once uclient is gone).
         harness.wait_until(lambda: harness.scrape_metrics(turn.metrics_url).value(
             "rtc_turn_allocations") == 0, what="allocations released with their connections")
+        # ... and every peer data connection with them; none was cut for being idle.
+        m = harness.scrape_metrics(turn.metrics_url)
+        check_equal(m.value("rtc_turn_tcp_connections"), 0, "peer data connections left")
+        check_equal(m.value("rtc_turn_permissions"), 0, "permissions left")
+        check_equal(m.value("rtc_turn_tcp_connections_total", event="idle_timeout"), 0,
+                    "idle timeouts")
         turn.process.stop()
 
 

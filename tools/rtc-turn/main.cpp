@@ -1,4 +1,4 @@
-// rtc-turn: TURN relay (RFC 8656) over UDP, TCP and TLS; also answers STUN Binding.
+// rtc-turn: TURN relay (RFC 8656) over UDP, TCP, TLS and DTLS; also answers STUN Binding.
 #include "service.hpp"
 #include "turn_options.hpp"
 
@@ -9,15 +9,13 @@ namespace {
 
 int run(int argc, char** argv) {
     using namespace rtc;
-    app::ToolCli cli("rtc-turn", "TURN relay (RFC 8656) over UDP, TCP and TLS");
-    // DTLS is not served yet, so it is not offered on --listen.
-    cli.add_listen(
-        {.default_scheme = app::Scheme::Udp,
-         .schemes = {{app::Scheme::Udp, 3478},
-                     {app::Scheme::Tcp, 3478},
-                     {app::Scheme::Tls, 5349},
-                     {app::Scheme::Dtls, 5349}},
-         .defaults = {"udp://*:3478", "tcp://*:3478"}});
+    app::ToolCli cli("rtc-turn", "TURN relay (RFC 8656) over UDP, TCP, TLS and DTLS");
+    cli.add_listen({.default_scheme = app::Scheme::Udp,
+                    .schemes = {{app::Scheme::Udp, 3478},
+                                {app::Scheme::Tcp, 3478},
+                                {app::Scheme::Tls, 5349},
+                                {app::Scheme::Dtls, 5349}},
+                    .defaults = {"udp://*:3478", "tcp://*:3478"}});
     cli.add_tls();
     cli.add_external_ip();
     cli.add_port_range({49152, 65535});

@@ -23,7 +23,6 @@ void SharedUserQuota::release(std::string_view username) {
         held_.erase(it);
 }
 
-
 namespace {
 constexpr std::chrono::seconds kReservationLifetime{30}; // RFC 8656 §14.9
 constexpr int kReserveTries = 16;                        // even ports tried for a free port + 1

@@ -7,12 +7,13 @@ namespace rtc::turn_tool {
 
 TurnWorker::StreamClient::StreamClient(TurnWorker& worker, net::StreamConnection& connection,
                                        bool datagram)
-    : worker_(worker), connection_(connection), datagram_(datagram),
-      tuple_{connection.remote(), connection.local(),
-             datagram              ? stun::Transport::Dtls
-             : connection.is_tls() ? stun::Transport::Tls
-                                   : stun::Transport::Tcp} {
-    worker_.connections_[tuple_] = &connection_;
+    : worker_(worker), connection_(connection),
+      datagram_(datagram), tuple_{connection.remote(), connection.local(),
+                                  datagram              ? stun::Transport::Dtls
+                                  : connection.is_tls() ? stun::Transport::Tls
+                                                        : stun::Transport::Tcp},
+      last_activity_(std::chrono::steady_clock::now()) {
+    worker_.connections_[tuple_] = this;
 }
 
 TurnWorker::StreamClient::~StreamClient() {
@@ -41,6 +42,7 @@ void TurnWorker::StreamClient::finish() {
 }
 
 std::size_t TurnWorker::StreamClient::on_data(std::span<const uint8_t> data) {
+    last_activity_ = std::chrono::steady_clock::now();
     if (pipe_) { // RFC 6062 §5.4: a client data connection carries raw bytes
         pipe_->to_peer(data);
         return data.size();
@@ -53,8 +55,8 @@ std::size_t TurnWorker::StreamClient::on_data(std::span<const uint8_t> data) {
         return data.size();
     }
     // DTLS delivers whole messages; a stream needs cutting into them (RFC 8489 §6.2.2).
-    auto length = datagram_ ? std::optional<std::size_t>(data.size())
-                            : stun::stream_frame_length(data);
+    auto length =
+        datagram_ ? std::optional<std::size_t>(data.size()) : stun::stream_frame_length(data);
     if (!length)
         return 0;
     if (*length == stun::kInvalidFrame) {
@@ -77,8 +79,9 @@ std::size_t TurnWorker::StreamClient::on_data(std::span<const uint8_t> data) {
             }
         }
     }
-    auto action = worker_.client_message(
-        frame, tuple_, [this](std::span<const uint8_t> reply) { connection_.write(reply); });
+    auto action = worker_.client_message(frame, tuple_, Now{});
+    if (auto reply = worker_.reply_of(action); !reply.empty())
+        connection_.write(reply);
     if (action.kind == turn::ActionKind::BindConnection) {
         auto handoff = worker_.tcp_.take(action.connection);
         if (handoff)

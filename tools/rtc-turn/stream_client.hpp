@@ -5,6 +5,7 @@
 // through a TcpPipe.
 #include "worker.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -29,6 +30,11 @@ public:
     // The owning worker's answer to a forwarded ConnectionBind arrived.
     void bind_answered(std::shared_ptr<TcpPipe> pipe);
     void set_pending_bind(uint64_t key) { pending_bind_ = key; }
+    // For the worker's idle sweep: when the client last sent bytes, and whether this is a TCP
+    // or TLS connection still framing STUN (not a data connection, no bind pending, not DTLS,
+    // whose server has an idle timeout of its own).
+    std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }
+    bool framing_stream() const { return !datagram_ && !pipe_ && pending_bind_ == 0; }
 
 private:
     void finish();
@@ -41,6 +47,7 @@ private:
     uint64_t pending_bind_ = 0;     // key in the worker's pending_binds_, 0 if none
     std::vector<uint8_t> stash_;    // bytes received while the bind is pending
     bool finished_ = false;
+    std::chrono::steady_clock::time_point last_activity_;
 };
 
 } // namespace rtc::turn_tool

@@ -101,10 +101,9 @@ void TurnWorker::forward_bind(StreamClient& client, std::span<const uint8_t> fra
 
 void TurnWorker::remote_bind(std::vector<uint8_t> frame, turn::FiveTuple tuple, std::size_t from,
                              uint64_t key) {
-    std::vector<uint8_t> response;
-    auto action = client_message(frame, tuple, [&](std::span<const uint8_t> reply) {
-        response.assign(reply.begin(), reply.end());
-    });
+    auto action = client_message(frame, tuple, Now{});
+    auto reply = reply_of(action);
+    std::vector<uint8_t> response(reply.begin(), reply.end());
     std::shared_ptr<TcpHandoff> handoff;
     turn::ConnectionId id = 0;
     if (action.kind == turn::ActionKind::BindConnection) {

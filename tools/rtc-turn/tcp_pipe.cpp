@@ -6,7 +6,8 @@ namespace rtc::turn_tool {
 
 TcpPipe::TcpPipe(asio::io_context& io, turn::ConnectionId id, net::StreamConnection& client,
                  Closed on_closed)
-    : socket_(io), id_(id), client_(&client), on_closed_(std::move(on_closed)), rx_(kReadSize) {}
+    : socket_(io), id_(id), client_(&client), on_closed_(std::move(on_closed)), rx_(kReadSize),
+      last_activity_(std::chrono::steady_clock::now()) {}
 
 std::shared_ptr<TcpPipe> TcpPipe::start(asio::io_context& io, turn::ConnectionId id,
                                         TcpHandoff handoff, net::StreamConnection& client,
@@ -40,6 +41,7 @@ void TcpPipe::read_peer() {
                 self->close(true);
                 return;
             }
+            self->last_activity_ = std::chrono::steady_clock::now();
             self->read_peer();
         });
 }
@@ -52,6 +54,7 @@ void TcpPipe::to_peer(std::span<const uint8_t> data) {
         return;
     }
     queue_.insert(queue_.end(), data.begin(), data.end());
+    last_activity_ = std::chrono::steady_clock::now();
     write_peer();
 }
 

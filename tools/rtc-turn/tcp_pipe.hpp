@@ -13,6 +13,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -44,6 +45,8 @@ public:
     // The client data connection ended: the peer side closes once its queue is written.
     void client_gone();
     turn::ConnectionId id() const { return id_; }
+    // When a byte last went either way (the idle timeout, --tcp-idle-timeout).
+    std::chrono::steady_clock::time_point last_activity() const { return last_activity_; }
 
 private:
     void read_peer();
@@ -56,6 +59,7 @@ private:
     std::vector<uint8_t> rx_;
     std::vector<uint8_t> queue_;   // waiting for the write in flight
     std::vector<uint8_t> sending_; // the write in flight
+    std::chrono::steady_clock::time_point last_activity_;
     bool writing_ = false;
     bool closed_ = false;
     bool notified_ = false;

@@ -11,14 +11,16 @@ namespace {
 constexpr std::array<uint16_t, 15> kErrorCodes = {400, 401, 403, 420, 437, 438, 440, 441,
                                                   442, 443, 446, 447, 486, 500, 508};
 
-// TurnCounters is a struct of uint64_t only; its fields are read by index.
+// TurnCounters (uint64_t) and Held (std::size_t) are structs of one integer type only; their
+// fields are read by index.
 static_assert(sizeof(turn::TurnCounters) % sizeof(uint64_t) == 0);
+static_assert(sizeof(TurnMetrics::Held) % sizeof(std::size_t) == 0);
 
-std::size_t field(uint64_t turn::TurnCounters::*member) {
-    turn::TurnCounters c;
-    return static_cast<std::size_t>(reinterpret_cast<const char*>(&(c.*member)) -
-                                    reinterpret_cast<const char*>(&c)) /
-           sizeof(uint64_t);
+template <typename Struct, typename Field> std::size_t field(Field Struct::*member) {
+    Struct s;
+    return static_cast<std::size_t>(reinterpret_cast<const char*>(&(s.*member)) -
+                                    reinterpret_cast<const char*>(&s)) /
+           sizeof(Field);
 }
 
 const char* shell_drop_name(ShellDrop d) {
@@ -39,14 +41,15 @@ const char* shell_drop_name(ShellDrop d) {
 
 } // namespace
 
-void TurnMetrics::Snapshot::publish(const turn::TurnCounters& c, std::size_t allocation_count,
-                                    std::size_t relays) {
+void TurnMetrics::Snapshot::publish(const turn::TurnCounters& c, const Held& now) {
     std::array<uint64_t, kFields> values;
     std::memcpy(values.data(), &c, sizeof(c));
     for (std::size_t i = 0; i < kFields; ++i)
         fields[i].store(values[i], std::memory_order_relaxed);
-    allocations.store(allocation_count, std::memory_order_relaxed);
-    relay_sockets.store(relays, std::memory_order_relaxed);
+    std::array<std::size_t, kHeld> gauges;
+    std::memcpy(gauges.data(), &now, sizeof(now));
+    for (std::size_t i = 0; i < kHeld; ++i)
+        held[i].store(gauges[i], std::memory_order_relaxed);
 }
 
 TurnMetrics::TurnMetrics(app::MetricsRegistry& registry, std::size_t workers) {
@@ -59,20 +62,20 @@ TurnMetrics::TurnMetrics(app::MetricsRegistry& registry, std::size_t workers) {
         registry.callback(name, help, app::MetricType::Counter, labels,
                           [this, f] { return static_cast<double>(sum(f)); });
     };
-    registry.callback("rtc_turn_allocations", "Allocations held now.", app::MetricType::Gauge, {},
-                      [this] {
-                          uint64_t n = 0;
-                          for (const auto& s : snapshots_)
-                              n += s->allocations.load(std::memory_order_relaxed);
-                          return static_cast<double>(n);
-                      });
-    registry.callback("rtc_turn_relay_sockets", "Relay sockets open now.", app::MetricType::Gauge,
-                      {}, [this] {
-                          uint64_t n = 0;
-                          for (const auto& s : snapshots_)
-                              n += s->relay_sockets.load(std::memory_order_relaxed);
-                          return static_cast<double>(n);
-                      });
+    auto gauge = [&](std::string_view name, std::string_view help, std::size_t Held::*member) {
+        std::size_t f = field(member);
+        registry.callback(name, help, app::MetricType::Gauge, {},
+                          [this, f] { return static_cast<double>(sum_held(f)); });
+    };
+    gauge("rtc_turn_allocations", "Allocations held now.", &Held::allocations);
+    gauge("rtc_turn_permissions", "Permissions installed now (RFC 8656 §9), over all allocations.",
+          &Held::permissions);
+    gauge("rtc_turn_channels", "Channels bound now (RFC 8656 §12), over all allocations.",
+          &Held::channels);
+    gauge("rtc_turn_tcp_connections",
+          "RFC 6062 peer data connections now: connecting, waiting for ConnectionBind, or bound.",
+          &Held::tcp_connections);
+    gauge("rtc_turn_relay_sockets", "Relay sockets open now.", &Held::relay_sockets);
     counter("rtc_turn_requests_total", "STUN/TURN requests received.", {}, &C::requests);
     constexpr std::string_view alloc_help = "Allocations ended or created, by event.";
     counter("rtc_turn_allocation_events_total", alloc_help, {{"event", "created"}},
@@ -81,8 +84,9 @@ TurnMetrics::TurnMetrics(app::MetricsRegistry& registry, std::size_t workers) {
             &C::allocations_deleted);
     counter("rtc_turn_allocation_events_total", alloc_help, {{"event", "expired"}},
             &C::allocations_expired);
-    counter("rtc_turn_permissions_created_total", "Permissions installed by CreatePermission (refreshes and ChannelBind not counted).", {},
-            &C::permissions_created);
+    counter("rtc_turn_permissions_created_total",
+            "Permissions installed by CreatePermission (refreshes and ChannelBind not counted).",
+            {}, &C::permissions_created);
     counter("rtc_turn_channels_bound_total", "Channel bindings made or refreshed.", {},
             &C::channels_bound);
     constexpr std::string_view packets_help = "Packets relayed, by direction.";
@@ -125,6 +129,8 @@ TurnMetrics::TurnMetrics(app::MetricsRegistry& registry, std::size_t workers) {
             &C::tcp_connections_bound);
     counter("rtc_turn_tcp_connections_total", tcp_help, {{"event", "bind_timeout"}},
             &C::tcp_bind_timeouts);
+    tcp_idle_timeouts_ =
+        &registry.counter("rtc_turn_tcp_connections_total", tcp_help, {{"event", "idle_timeout"}});
     binds_forwarded_ = &registry.counter(
         "rtc_turn_tcp_binds_forwarded_total",
         "ConnectionBind requests passed to the worker thread that issued the connection id.", {});
@@ -145,6 +151,13 @@ void TurnMetrics::error(uint16_t code) {
     while (i < kErrorCodes.size() && kErrorCodes[i] != code)
         ++i;
     errors_[i]->inc();
+}
+
+uint64_t TurnMetrics::sum_held(std::size_t f) const {
+    uint64_t n = 0;
+    for (const auto& s : snapshots_)
+        n += s->held[f].load(std::memory_order_relaxed);
+    return n;
 }
 
 uint64_t TurnMetrics::sum(std::size_t f) const {

@@ -65,21 +65,22 @@ void add_turn_options(app::ToolCli& cli, TurnOptions& options) {
     auto& app = cli.app();
     app.add_option("--realm", options.realm, "Realm of the long-term credentials (RFC 8489 §9.2)")
         ->type_name("REALM");
-    app.add_option("--user", options.users,
-                   "A user NAME:PASS for long-term credentials (repeatable)")
-        ->check(user_spec())
-        ->type_name("NAME:PASS");
+    cli.secret(app.add_option("--user", options.users,
+                              "A user NAME:PASS for long-term credentials (repeatable)")
+                   ->check(user_spec())
+                   ->type_name("NAME:PASS"),
+               app::SecretForm::AfterColon);
     cli.file_value(app.add_option("--users-file", options.users_file,
                                   "File of users, one NAME:PASS a line, # comments; reloaded on "
                                   "SIGHUP")
                        ->check(app::validate::readable_file())
                        ->type_name("FILE"));
-    app.add_option("--auth-secret", options.auth_secrets,
-                   std::string("Shared secret for TURN REST credentials (repeatable for "
-                               "rotation; default: $") +
-                       kAuthSecretEnv + ")")
-        ->envname(kAuthSecretEnv)
-        ->type_name("SECRET");
+    cli.secret(app.add_option("--auth-secret", options.auth_secrets,
+                              std::string("Shared secret for TURN REST credentials (repeatable "
+                                          "for rotation; default: $") +
+                                  kAuthSecretEnv + ")")
+                   ->envname(kAuthSecretEnv)
+                   ->type_name("SECRET"));
     cli.file_value(app.add_option("--auth-secret-file", options.auth_secret_file,
                                   "File of REST secrets, one a line, newest first; reloaded on "
                                   "SIGHUP")
@@ -119,6 +120,11 @@ void add_turn_options(app::ToolCli& cli, TurnOptions& options) {
                    "Bytes per second one allocation may relay each way (default 0: unlimited)")
         ->check(app::validate::number(0, 100000000000ULL))
         ->type_name("BYTES");
+    app.add_option("--tcp-idle-timeout", options.tcp_idle_timeout,
+                   "Seconds an RFC 6062 data connection (a peer and client TCP pair) may carry "
+                   "no byte either way before both close (default 600)")
+        ->check(app::validate::number(1, 86400))
+        ->type_name("SECONDS");
     cli.add_software(options.software);
 }
 
@@ -205,6 +211,7 @@ TurnPlan plan_turn(const app::CommonOptions& common, const TurnOptions& options)
     for (const auto& text : options.deny_peers)
         plan.peers.deny.push_back(*turn::Cidr::parse(text));
     plan.peers.allow_loopback = options.allow_loopback_peers;
+    plan.tcp_idle_timeout = std::chrono::seconds(options.tcp_idle_timeout);
 
     auto& s = plan.server;
     s.nonce_lifetime = std::chrono::seconds(options.nonce_lifetime);

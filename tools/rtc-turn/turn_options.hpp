@@ -6,6 +6,7 @@
 #include "turn/peer_filter.hpp"
 #include "turn/server.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,7 +31,8 @@ struct TurnOptions {
     uint64_t max_allocations = 100000;
     uint64_t max_allocations_per_user = 20;
     uint64_t max_permissions = 64;
-    uint64_t max_bandwidth = 0; // bytes/s per allocation, 0: unlimited
+    uint64_t max_bandwidth = 0;      // bytes/s per allocation, 0: unlimited
+    uint32_t tcp_idle_timeout = 600; // --tcp-idle-timeout SECONDS (RFC 6062 data connections)
     std::string software;
 };
 
@@ -49,6 +51,8 @@ struct TurnPlan {
     turn::TurnServerConfig server; // nonce key filled in, credentials separate
     std::string realm;
     std::vector<std::string> secrets; // --auth-secret(s), the env variable and the file
+    // RFC 6062: a bound peer/client connection pair with no byte either way for this long closes.
+    std::chrono::seconds tcp_idle_timeout{600};
 };
 TurnPlan plan_turn(const app::CommonOptions& common, const TurnOptions& options);
 

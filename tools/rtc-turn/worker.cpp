@@ -14,6 +14,9 @@ namespace {
 // Data indication overhead (server.hpp: bytes + 36).
 constexpr std::size_t kOutSize = stun::kMaxMessageSize + 64;
 constexpr std::chrono::seconds kTick{1}; // expiry of allocations, permissions and channels
+// A TCP/TLS connection without an allocation closes after this long without a byte from the
+// client (what StreamServer's own idle timeout did before the shell took it over).
+constexpr std::chrono::minutes kUnallocatedIdle{5};
 
 // The core of worker `index`: RFC 6062 on, connection ids tagged with the worker's index.
 turn::TurnServerConfig core_config(const WorkerSetup& setup) {
@@ -36,7 +39,7 @@ constexpr std::string_view kInUseHint = app::kStunTurnInUseHint;
 
 TurnWorker::TurnWorker(asio::io_context& io, const WorkerSetup& setup)
     : io_(io), metrics_(setup.metrics), snapshot_(setup.snapshot), out_(kOutSize),
-      index_(setup.index), workers_(setup.workers),
+      index_(setup.index), tcp_idle_timeout_(setup.plan.tcp_idle_timeout), workers_(setup.workers),
       relays_(io, setup.relay_options,
               [this](net::RelaySockets::Id id, std::span<const net::RelayDatagram> batch) {
                   on_relay(id, batch);
@@ -93,6 +96,10 @@ void TurnWorker::bind_streams(const std::vector<StreamListen>& listens,
                 continue;
             }
             net::StreamServerOptions options;
+            // Off: the stream server counts only the client's bytes, which would cut RFC 6062
+            // control connections waiting for their next Refresh and data connections where
+            // only the peer talks. close_idle() decides instead.
+            options.idle_timeout = std::chrono::milliseconds(0);
             options.reuse_port = true;
             options.max_buffered_bytes = 256 * 1024;
             if (l.tls)
@@ -130,17 +137,14 @@ void TurnWorker::start() {
     arm_timer();
 }
 
-turn::ClientAction
-TurnWorker::client_message(std::span<const uint8_t> bytes, const turn::FiveTuple& tuple,
-                           const std::function<void(std::span<const uint8_t>)>& reply) {
-    auto action = server_.handle_client(bytes, {tuple}, std::chrono::steady_clock::now(),
-                                        std::chrono::system_clock::now(), out_);
+turn::ClientAction TurnWorker::client_message(std::span<const uint8_t> bytes,
+                                              const turn::FiveTuple& tuple, const Now& now) {
+    auto action = server_.handle_client(bytes, {tuple}, now.steady, now.wall, out_);
     if (action.error_code)
         metrics_.error(action.error_code);
     switch (action.kind) {
     case turn::ActionKind::SendToClient:
-    case turn::ActionKind::BindConnection: // the caller makes it a pipe after the reply
-        reply(std::span<const uint8_t>(out_.data(), action.size));
+    case turn::ActionKind::BindConnection: // replied to by the caller
         break;
     case turn::ActionKind::SendToPeer:
         if (!relays_.send(action.relay, action.payload, action.peer, action.dont_fragment))
@@ -155,19 +159,26 @@ TurnWorker::client_message(std::span<const uint8_t> bytes, const turn::FiveTuple
     return action;
 }
 
+std::span<const uint8_t> TurnWorker::reply_of(const turn::ClientAction& action) const {
+    if (action.kind != turn::ActionKind::SendToClient &&
+        action.kind != turn::ActionKind::BindConnection)
+        return {};
+    return {out_.data(), action.size};
+}
+
 void TurnWorker::on_udp(std::size_t index, std::span<const net::ReceivedDatagram> batch) {
     auto& socket = *udp_[index];
     turn::FiveTuple tuple{{}, socket.local_endpoint(), stun::Transport::Udp};
+    const Now now;
     for (const auto& d : batch) {
         if (d.truncated) {
             metrics_.drop(ShellDrop::Truncated);
             continue;
         }
         tuple.client = d.source;
-        client_message(d.data, tuple, [&](std::span<const uint8_t> reply) {
-            if (!socket.send(reply, d.source))
-                metrics_.drop(ShellDrop::SendFailed);
-        });
+        auto reply = reply_of(client_message(d.data, tuple, now));
+        if (!reply.empty() && !socket.send(reply, d.source))
+            metrics_.drop(ShellDrop::SendFailed);
     }
     publish();
 }
@@ -181,7 +192,7 @@ void TurnWorker::send_to_client(const turn::FiveTuple& tuple, std::span<const ui
                 return;
             }
     } else if (auto it = connections_.find(tuple); it != connections_.end()) {
-        if (!it->second->write(bytes))
+        if (!it->second->connection().write(bytes))
             metrics_.drop(ShellDrop::SendFailed);
         return;
     }
@@ -214,14 +225,41 @@ void TurnWorker::arm_timer() {
              action = server_.take_timer_response(out_))
             send_action(action);
         allocator_.expire_reservations(now);
+        close_idle(now);
         publish();
         arm_timer();
     });
 }
 
+void TurnWorker::close_idle(std::chrono::steady_clock::time_point now) {
+    // Collected first: closing reports back into pipes_ (pipe_closed).
+    std::vector<std::shared_ptr<TcpPipe>> idle_pipes;
+    for (auto& [id, weak] : pipes_)
+        if (auto pipe = weak.lock(); pipe && now - pipe->last_activity() >= tcp_idle_timeout_)
+            idle_pipes.push_back(std::move(pipe));
+    // A connection with an allocation lives as long as the allocation (RFC 8656 §3.1, RFC 6062
+    // §5): its client need not send anything before its next Refresh.
+    std::vector<net::StreamConnection*> idle_streams;
+    for (auto& [tuple, client] : connections_)
+        if (client->framing_stream() && now - client->last_activity() >= kUnallocatedIdle &&
+            !server_.table().find(tuple))
+            idle_streams.push_back(&client->connection());
+    for (auto& pipe : idle_pipes) {
+        metrics_.tcp_idle_timeout();
+        pipe->close(true); // both sides; the core hears it through pipe_closed()
+    }
+    for (auto* stream : idle_streams)
+        stream->close(); // on_close() comes later, from the event loop
+}
+
 void TurnWorker::publish() {
-    snapshot_.publish(server_.counters(), server_.allocation_count(),
-                      relays_.size() + tcp_.listeners());
+    TurnMetrics::Held held;
+    held.allocations = server_.allocation_count();
+    held.permissions = server_.table().permission_count();
+    held.channels = server_.table().channel_count();
+    held.tcp_connections = server_.tcp_connections().size();
+    held.relay_sockets = relays_.size() + tcp_.listeners();
+    snapshot_.publish(server_.counters(), held);
 }
 
 void TurnWorker::set_credentials(const turn::CredentialStore& credentials) {

@@ -14,8 +14,8 @@
 #include "turn_metrics.hpp"
 #include "turn_options.hpp"
 
-#include "net/relay_socket.hpp"
 #include "net/dtls_server.hpp"
+#include "net/relay_socket.hpp"
 #include "net/stream_server.hpp"
 #include "net/udp_batch_socket.hpp"
 #include "turn/server.hpp"
@@ -86,10 +86,18 @@ private:
 
     void on_udp(std::size_t index, std::span<const net::ReceivedDatagram> batch);
     void on_relay(net::RelaySockets::Id id, std::span<const net::RelayDatagram> batch);
-    // Runs the core on one client message; replies through `reply`. A BindConnection is left
-    // to the caller (its reply already sent).
+    // The clocks, read once per batch of messages rather than per message.
+    struct Now {
+        std::chrono::steady_clock::time_point steady = std::chrono::steady_clock::now();
+        std::chrono::system_clock::time_point wall = std::chrono::system_clock::now();
+    };
+    // Runs the core on one client message and carries out SendToPeer and ConnectToPeer. The
+    // caller sends reply_of(action) to the client, then makes a BindConnection's connection a
+    // pipe.
     turn::ClientAction client_message(std::span<const uint8_t> bytes, const turn::FiveTuple& tuple,
-                                      const std::function<void(std::span<const uint8_t>)>& reply);
+                                      const Now& now);
+    // The reply of a SendToClient or BindConnection action (in out_), else empty.
+    std::span<const uint8_t> reply_of(const turn::ClientAction& action) const;
     void send_action(const turn::PeerAction& action);
 
     // RFC 6062 plumbing (tcp_bind.cpp).
@@ -109,6 +117,7 @@ private:
     TurnWorker& worker(std::size_t index) { return *(*workers_)[index]; }
     void send_to_client(const turn::FiveTuple& tuple, std::span<const uint8_t> bytes);
     void arm_timer();
+    void close_idle(std::chrono::steady_clock::time_point now);
     void publish();
 
     asio::io_context& io_;
@@ -116,6 +125,7 @@ private:
     TurnMetrics::Snapshot& snapshot_;
     std::vector<uint8_t> out_; // one outgoing message at a time, allocated once
     std::size_t index_;
+    std::chrono::seconds tcp_idle_timeout_;
     const std::vector<std::unique_ptr<TurnWorker>>* workers_;
     net::RelaySockets relays_;
     TcpRelays tcp_;
@@ -125,7 +135,7 @@ private:
     std::vector<std::shared_ptr<net::StreamServer>> streams_;
     std::vector<bool> stream_tls_;
     std::vector<std::shared_ptr<net::DtlsServer>> dtls_;
-    std::unordered_map<turn::FiveTuple, net::StreamConnection*, turn::FiveTupleHash> connections_;
+    std::unordered_map<turn::FiveTuple, StreamClient*, turn::FiveTupleHash> connections_;
     // RFC 6062: pipes on this thread; bound connections of this core piped on another thread
     // (id -> that worker); data connections waiting for another thread's bind answer.
     std::unordered_map<turn::ConnectionId, std::weak_ptr<TcpPipe>> pipes_;

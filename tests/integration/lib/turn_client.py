@@ -73,13 +73,17 @@ class TurnError(Exception):
 class TurnClient:
     """One UDP socket to the server, one allocation at a time."""
 
-    def __init__(self, server, user, password, family=socket.AF_INET, timeout=2.0):
+    def __init__(self, server, user, password, family=socket.AF_INET, timeout=2.0, bind_host=None):
+        """bind_host: the local address to send from (another 127.x address is another source
+        to the server's per-source limits); any address by default."""
         self.server = server
         self.user = user
         self.password = password
         self.timeout = timeout
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
-        self.sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+        if bind_host is None:
+            bind_host = "::" if family == socket.AF_INET6 else "0.0.0.0"
+        self.sock.bind((bind_host, 0))
         self.realm = None
         self.nonce = None
         self.key = None

@@ -67,18 +67,19 @@ def start_turn(extra=(), listens=("udp://127.0.0.1:0", "tcp://127.0.0.1:0"), met
     return TurnServer(process, urls, metrics_url)
 
 
-def start_peer():
-    """turnutils_peer (an echo peer) on 127.0.0.1; it binds P and P+1."""
+def start_peer(host="127.0.0.1"):
+    """turnutils_peer (an echo peer) on host; it binds P and P+1."""
     peer = harness.require_program("turnutils_peer", "coturn")
-    port = harness.free_port_block(count=2, kinds=("udp",))
-    return Process([peer, "-L", "127.0.0.1", "-p", str(port)]), port
+    port = harness.free_port_block(hosts=(host,), count=2, kinds=("udp",))
+    return Process([peer, "-L", host, "-p", str(port)]), port
 
 
-def uclient_argv(server_port, peer_port, flags, user=USER, password=PASSWORD, count=50):
+def uclient_argv(server_port, peer_port, flags, user=USER, password=PASSWORD, count=50,
+                 server_host="127.0.0.1", peer_host="127.0.0.1"):
     exe = harness.require_program("turnutils_uclient", "coturn")
-    return [exe, "-n", str(count), "-m", "1", "-l", "100", "-e", "127.0.0.1",
+    return [exe, "-n", str(count), "-m", "1", "-l", "100", "-e", peer_host,
             "-r", str(peer_port), "-p", str(server_port), "-u", user, "-w", password,
-            "-z", "5"] + list(flags) + ["127.0.0.1"]
+            "-z", "5"] + list(flags) + [server_host]
 
 
 def uclient(server_port, peer_port, flags, timeout=60, expect_ok=True, **kwargs):

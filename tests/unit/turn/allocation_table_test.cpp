@@ -130,3 +130,43 @@ TEST_CASE("turn::TokenBucket limits bytes per second") {
     CHECK(b.take(500, 1000, 1500, kT0 + 500ms));
     CHECK_FALSE(b.take(100, 1000, 1500, kT0 + 500ms));
 }
+
+TEST_CASE("turn::AllocationTable counts live permissions and channels for the gauges") {
+    AllocationTable t(AllocationLimits{10, 10, 4, 4});
+    auto& a = t.insert(make(1, 1, "alice"));
+    auto& b = t.insert(make(2, 2, "alice"));
+    auto peer = ep("8.8.8.8:9");
+    CHECK(t.permission_count() == 0);
+    CHECK(t.channel_count() == 0);
+
+    REQUIRE(t.permit(a, peer.address, kT0 + 300s) == InstallResult::Ok);
+    REQUIRE(t.permit(a, peer.address, kT0 + 300s) == InstallResult::Ok); // a refresh
+    REQUIRE(t.permit(b, peer.address, kT0 + 100s) == InstallResult::Ok);
+    CHECK(t.permission_count() == 2);
+    REQUIRE(t.bind(a, 0x4000, peer, kT0 + 600s, 300s) == InstallResult::Ok);
+    REQUIRE(t.bind(a, 0x4000, peer, kT0 + 600s, 300s) == InstallResult::Ok); // a refresh
+    REQUIRE(t.bind(b, 0x4001, peer, kT0 + 200s, 300s) == InstallResult::Ok);
+    CHECK(t.channel_count() == 2);
+
+    // RFC 8656 §9, §12: b's permission, then its channel, expire; the channel stays reserved.
+    std::vector<RelayId> released;
+    t.on_timer(kT0 + 150s, released);
+    CHECK(t.permission_count() == 1);
+    CHECK(t.channel_count() == 2);
+    t.on_timer(kT0 + 250s, released);
+    CHECK(t.channel_count() == 1);
+    REQUIRE(b.channels.size() == 1); // reserved, not bound
+    // Binding the same pair again makes it count once more.
+    REQUIRE(t.bind(b, 0x4001, peer, kT0 + 850s, 300s) == InstallResult::Ok);
+    CHECK(t.channel_count() == 2);
+
+    // Deleting an allocation takes its permissions and channels off the gauges.
+    auto tuple = a.five_tuple;
+    t.erase(tuple, released);
+    CHECK(t.permission_count() == 0);
+    CHECK(t.channel_count() == 1);
+    t.on_timer(kT0 + 601s, released); // b expires (LIFETIME 600 s)
+    CHECK(t.size() == 0);
+    CHECK(t.channel_count() == 0);
+    CHECK(t.permission_count() == 0);
+}
