@@ -38,21 +38,18 @@ CLI::Validator redis_url() {
 
 void add_signal_options(app::ToolCli& cli, SignalOptions& o) {
     auto& app = cli.app();
-    app.add_option("--token-secret", o.token_secrets,
-                   std::string("Secret of HS256 JWTs a peer must present (repeatable for "
-                               "rotation; default: $") +
-                       kTokenSecretEnv + ")")
-        ->envname(kTokenSecretEnv)
-        ->type_name("SECRET");
+    cli.secret(app.add_option("--token-secret", o.token_secrets,
+                              "Secret of HS256 JWTs a peer must present (repeatable for "
+                              "rotation)")
+                   ->envname(kTokenSecretEnv)
+                   ->type_name("SECRET"));
     cli.file_value(app.add_option("--token-secret-file", o.token_secret_file,
                                   "File of JWT secrets, one a line; reloaded on SIGHUP")
                        ->check(app::validate::readable_file())
                        ->type_name("FILE"));
-    app.add_option("--token", o.static_token,
-                   std::string("A static token every peer must present (default: $") +
-                       kStaticTokenEnv + ")")
-        ->envname(kStaticTokenEnv)
-        ->type_name("TOKEN");
+    cli.secret(app.add_option("--token", o.static_token, "A static token every peer must present")
+                   ->envname(kStaticTokenEnv)
+                   ->type_name("TOKEN"));
     app.add_option("--allow-origin", o.allow_origins,
                    "Browser origin allowed to connect (repeatable; * for any). Default: same "
                    "origin only when no token is required, any origin when one is")
@@ -97,10 +94,11 @@ void add_signal_options(app::ToolCli& cli, SignalOptions& o) {
                  "PeerJS clients");
     app.add_option("--peerjs-key", o.peerjs_key, "The PeerJS API key (default peerjs)")
         ->type_name("KEY");
-    app.add_option("--redis", o.redis,
-                   "Share rooms with other rtc-signal processes through Redis pub/sub")
-        ->check(redis_url())
-        ->type_name("redis://HOST:PORT[/DB]");
+    // The URL may carry a password (redis://:PASSWORD@HOST).
+    cli.secret(app.add_option("--redis", o.redis,
+                              "Share rooms with other rtc-signal processes through Redis pub/sub")
+                   ->check(redis_url())
+                   ->type_name("redis://HOST:PORT[/DB]"));
     app.add_option("--redis-prefix", o.redis_prefix,
                    "Prefix of the Redis channel (default rtc-signal)")
         ->type_name("PREFIX");

@@ -1,0 +1,351 @@
+#include "ice_command.hpp"
+
+#include "resolve.hpp"
+
+#include "app/exit_codes.hpp"
+#include "app/quote.hpp"
+#include "crypto/random.hpp"
+#include "ice/agent.hpp"
+#include "net/socket_address.hpp"
+#include "probe/server_url.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/read_until.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/streambuf.hpp>
+#include <nlohmann/json.hpp>
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <array>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace rtc::probe_tool {
+
+namespace {
+
+using ice::Clock;
+using ice::TimePoint;
+
+// Lingering after the selection keeps answering the peer's checks, so that it can finish too.
+constexpr std::chrono::milliseconds kLinger{1000};
+constexpr std::size_t kMaxLine = 64 * 1024;
+
+probe::ServerUrl parse_url(const std::string& text, const std::string& flag, bool turn) {
+    std::string why;
+    auto url = probe::parse_server_url(text, &why);
+    if (!url)
+        throw app::ConfigError(flag + ": " + why,
+                               turn ? "e.g. turn:turn.example.org:3478" : "e.g. stun:192.0.2.1");
+    if (url->is_turn() != turn || url->secure() || url->transport != probe::UrlTransport::Udp)
+        throw app::ConfigError(flag + ": " + app::quote_value(text) + " is not a " +
+                                   (turn ? "turn:" : "stun:") + " URI over UDP",
+                               turn ? "give turn:HOST[:PORT]" : "give stun:HOST[:PORT]");
+    return *url;
+}
+
+// RFC 8445 §5.3: ice-chars from a random source (ufrag 8, pwd 24 characters).
+std::string random_ice_chars(std::size_t n) {
+    static constexpr std::string_view kChars =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out(n, 'A');
+    std::vector<uint8_t> bytes(n);
+    crypto::random_bytes(bytes);
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = kChars[bytes[i] % kChars.size()];
+    return out;
+}
+
+std::vector<util::IpAddress> interface_addresses() {
+    std::vector<util::IpAddress> out;
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) == 0) {
+        for (auto* i = list; i; i = i->ifa_next) {
+            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+                continue;
+            const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+            auto ip = util::IpAddress::v4(ntohl(in->sin_addr.s_addr));
+            if (!ip.is_loopback() && std::find(out.begin(), out.end(), ip) == out.end())
+                out.push_back(ip);
+        }
+        freeifaddrs(list);
+    }
+    if (out.empty())
+        out.push_back(util::IpAddress::loopback(util::Family::V4));
+    return out;
+}
+
+// The shell around ice::Agent: one UDP socket per host address, a timer and stdin.
+class IceShell {
+public:
+    IceShell(const IceOptions& options, app::Logger& log) : options_(options), log_(log) {}
+
+    void open(const std::vector<util::IpAddress>& ips) {
+        for (const auto& ip : ips) {
+            auto s = std::make_unique<Socket>(io_);
+            std::error_code ec;
+            const auto bind_to = net::to_udp({ip, 0});
+            s->socket.open(bind_to.protocol(), ec);
+            if (!ec)
+                s->socket.bind(bind_to, ec);
+            asio::ip::udp::endpoint local;
+            if (!ec)
+                local = s->socket.local_endpoint(ec);
+            if (ec)
+                throw app::ToolError("cannot open a UDP socket on " + ip.to_string() + ": " +
+                                         ec.message(),
+                                     "check --host-ip: it must be a local address");
+            bases_.push_back(net::from_asio(local));
+            sockets_.push_back(std::move(s));
+        }
+    }
+
+    const std::vector<util::Endpoint>& bases() const { return bases_; }
+
+    // Runs the agent until it connects, fails or `deadline` passes.
+    void run(ice::Agent& agent, TimePoint deadline) {
+        agent_ = &agent;
+        for (ice::SocketId i = 0; i < sockets_.size(); ++i)
+            receive(i);
+        drain();
+        bool described = false;
+        // Bounded: every turn of the loop runs at least one handler or reaches the deadline.
+        while (Clock::now() < deadline) {
+            if (agent.state() == ice::AgentState::Failed ||
+                agent.state() == ice::AgentState::Connected)
+                return;
+            if (!described && agent.state() != ice::AgentState::Gathering) {
+                described = true;
+                describe(agent);
+                read_stdin();
+            }
+            if (stdin_closed_ && !agent.selected() && agent.state() == ice::AgentState::Gathered)
+                return;
+            io_.run_one_until(deadline);
+        }
+    }
+
+    // Keeps answering the peer's checks for a while after the selection.
+    void linger(TimePoint until) {
+        while (Clock::now() < until && io_.run_one_until(until) > 0) {
+        }
+    }
+
+    bool stdin_closed() const { return stdin_closed_; }
+
+private:
+    struct Socket {
+        explicit Socket(asio::io_context& io) : socket(io) {}
+        asio::ip::udp::socket socket;
+        std::array<uint8_t, 2048> buffer{};
+        asio::ip::udp::endpoint from;
+    };
+
+    void describe(ice::Agent& agent) {
+        std::cout << agent.local_description().to_json(options_.signal_json) << '\n' << std::flush;
+        log_.debug("local description written", {{"candidates", agent.local_candidates().size()}});
+    }
+
+    void read_stdin() {
+        stdin_ = std::make_unique<asio::posix::stream_descriptor>(io_);
+        std::error_code ec;
+        const int fd = ::dup(STDIN_FILENO);
+        if (fd >= 0)
+            stdin_->assign(fd, ec);
+        if (fd < 0 || ec) {
+            // A regular file cannot be polled: it is all there, so read it at once.
+            if (fd >= 0 && ec)
+                ::close(fd);
+            std::string line;
+            while (!agent_->selected() && std::getline(std::cin, line))
+                on_line(line);
+            stdin_closed_ = true;
+            drain();
+            return;
+        }
+        read_line();
+    }
+
+    void read_line() {
+        asio::async_read_until(*stdin_, stdin_buffer_, '\n',
+                               [this](const std::error_code& ec, std::size_t n) {
+                                   if (ec) {
+                                       stdin_closed_ = true;
+                                       log_.debug("stdin closed", {{"error", ec.message()}});
+                                       return;
+                                   }
+                                   std::string line(n, '\0');
+                                   stdin_buffer_.sgetn(line.data(), static_cast<long>(n));
+                                   on_line(line);
+                                   drain();
+                                   read_line();
+                               });
+    }
+
+    void on_line(std::string_view line) {
+        if (have_remote_ || line.size() > kMaxLine)
+            return;
+        auto description = ice::Description::parse_json(line);
+        if (!description) {
+            log_.debug("ignored a line on stdin", {{"bytes", line.size()}});
+            return;
+        }
+        have_remote_ = true;
+        log_.debug("peer description read", {{"candidates", description->candidates.size()}});
+        agent_->set_remote(*description, Clock::now());
+    }
+
+    void drain() {
+        for (auto& t : agent_->take_transmits()) {
+            if (t.socket >= sockets_.size())
+                continue;
+            std::error_code ec;
+            sockets_[t.socket]->socket.send_to(asio::buffer(t.bytes), net::to_udp(t.to), 0, ec);
+            if (ec)
+                log_.debug("send failed", {{"to", t.to}, {"error", ec.message()}});
+            else
+                log_.trace("sent", {{"socket", t.socket}, {"to", t.to}, {"bytes", t.bytes.size()}});
+        }
+        arm_timer();
+    }
+
+    void receive(ice::SocketId id) {
+        Socket* s = sockets_[id].get();
+        s->socket.async_receive_from(asio::buffer(s->buffer), s->from,
+                                     [this, id, s](const std::error_code& ec, std::size_t n) {
+                                         if (ec == asio::error::operation_aborted)
+                                             return;
+                                         if (!ec) {
+                                             agent_->on_datagram(
+                                                 id, net::from_asio(s->from),
+                                                 std::span<const uint8_t>(s->buffer.data(), n),
+                                                 Clock::now());
+                                             drain();
+                                         }
+                                         receive(id);
+                                     });
+    }
+
+    void arm_timer() {
+        const auto deadline = agent_->next_deadline();
+        if (!deadline)
+            return;
+        timer_.expires_at(*deadline);
+        timer_.async_wait([this](const std::error_code& ec) {
+            if (ec)
+                return;
+            agent_->on_timer(Clock::now());
+            drain();
+        });
+    }
+
+    const IceOptions& options_;
+    app::Logger& log_;
+    asio::io_context io_;
+    asio::steady_timer timer_{io_};
+    std::vector<std::unique_ptr<Socket>> sockets_;
+    std::vector<util::Endpoint> bases_;
+    std::unique_ptr<asio::posix::stream_descriptor> stdin_;
+    asio::streambuf stdin_buffer_{kMaxLine};
+    bool stdin_closed_ = false;
+    bool have_remote_ = false;
+    ice::Agent* agent_ = nullptr;
+};
+
+std::string candidate_text(const ice::Candidate& c) {
+    return std::string(ice::to_string(c.type)) + " " + c.address.to_string();
+}
+
+nlohmann::json candidate_json(const ice::Candidate& c) {
+    return {{"type", ice::to_string(c.type)}, {"address", c.address.to_string()}};
+}
+
+} // namespace
+
+int run_ice(const IceOptions& options, app::Logger& log) {
+    ice::AgentConfig config;
+    config.controlling = !options.controlled;
+    config.relay_only = options.relay_only;
+    config.ufrag = random_ice_chars(8);
+    config.pwd = random_ice_chars(24);
+    config.tie_breaker = crypto::random_u64();
+    if (options.relay_only && options.turn_url.empty())
+        throw app::ConfigError("--relay-only: needs --turn", "add --turn turn:HOST[:PORT]");
+    if (!options.stun_url.empty())
+        config.stun_server = resolve(parse_url(options.stun_url, "--stun", false));
+    if (!options.turn_url.empty()) {
+        if (options.user.empty() || options.password.empty())
+            throw app::ConfigError("--turn: needs --user and --password",
+                                   "give the TURN server's long-term credentials");
+        config.turn_server = ice::TurnServerConfig{
+            resolve(parse_url(options.turn_url, "--turn", true)), options.user, options.password};
+    }
+    std::vector<util::IpAddress> ips;
+    for (const auto& text : options.host_ips)
+        if (auto ip = util::IpAddress::parse(text))
+            ips.push_back(*ip);
+    if (ips.empty())
+        ips = interface_addresses();
+    config.gather_timeout = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(3000),
+                                                                options.client.timeout / 3);
+
+    const auto start = Clock::now();
+    IceShell shell(options, log);
+    shell.open(ips);
+    ice::Agent agent(config, shell.bases(), start);
+    shell.run(agent, start + options.client.timeout);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+
+    auto selected = agent.selected();
+    std::vector<std::string> notes = agent.notes();
+    if (!selected && agent.state() != ice::AgentState::Failed)
+        notes.push_back(shell.stdin_closed() ? "stdin closed before the checks ended"
+                                             : "no pair selected within --timeout");
+    std::ostringstream out;
+    if (options.client.json) {
+        nlohmann::json j{{"version", 1},
+                         {"result", selected ? "connected" : "failed"},
+                         {"role", agent.controlling() ? "controlling" : "controlled"},
+                         {"elapsed_ms", elapsed.count()},
+                         {"role_switches", agent.role_switches()},
+                         {"pairs", agent.pair_count()}};
+        auto local = nlohmann::json::array();
+        for (const auto& c : agent.local_candidates())
+            local.push_back(candidate_json(c));
+        j["local_candidates"] = std::move(local);
+        if (selected) {
+            j["selected"] = {{"local", candidate_json(selected->local)},
+                             {"remote", candidate_json(selected->remote)},
+                             {"rtt_ms", selected->rtt.count() / 1000.0}};
+        }
+        j["notes"] = notes;
+        out << j.dump() << '\n';
+    } else {
+        if (selected) {
+            out << "connected: " << candidate_text(selected->local) << " <-> "
+                << candidate_text(selected->remote) << ", rtt " << std::fixed
+                << std::setprecision(2) << selected->rtt.count() / 1000.0 << " ms ("
+                << (agent.controlling() ? "controlling" : "controlled") << ")\n";
+        } else {
+            out << "failed: no candidate pair worked (" << agent.pair_count() << " pairs, "
+                << ice::to_string(agent.state()) << ")\n";
+        }
+        for (const auto& note : notes)
+            out << "  note: " << note << '\n';
+    }
+    (options.signal_json ? std::cerr : std::cout) << out.str() << std::flush;
+    if (!selected)
+        return app::kExitFailure;
+    shell.linger(Clock::now() + kLinger);
+    return 0;
+}
+
+} // namespace rtc::probe_tool
