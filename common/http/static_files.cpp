@@ -1,5 +1,7 @@
 #include "http/static_files.hpp"
 
+#include "util/hex.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
@@ -12,16 +14,6 @@ namespace rtc::http {
 namespace {
 
 constexpr std::string_view kText = "text/plain; charset=utf-8";
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 char lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -50,8 +42,8 @@ PathError decode_segment(std::string_view raw, std::string& out) {
         if (c == '%') {
             if (i + 2 >= raw.size())
                 return PathError::BadEscape;
-            const int hi = hex_value(raw[i + 1]);
-            const int lo = hex_value(raw[i + 2]);
+            const int hi = util::hex_digit_value(raw[i + 1]);
+            const int lo = util::hex_digit_value(raw[i + 2]);
             if (hi < 0 || lo < 0)
                 return PathError::BadEscape;
             c = static_cast<char>(hi * 16 + lo);

@@ -2,9 +2,7 @@
 
 namespace rtc::util {
 
-namespace {
-
-int hex_value(char c) {
+int hex_digit_value(char c) {
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -14,12 +12,14 @@ int hex_value(char c) {
     return -1;
 }
 
+namespace {
+
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 // Calls sink(byte) for every decoded byte; false on malformed text.
-template <class Sink> bool decode(std::string_view text, Sink &&sink) {
+template <class Sink> bool decode(std::string_view text, Sink&& sink) {
     std::size_t i = 0;
     while (i < text.size()) {
         if (is_space(text[i])) {
@@ -28,8 +28,8 @@ template <class Sink> bool decode(std::string_view text, Sink &&sink) {
         }
         if (i + 1 >= text.size())
             return false;
-        int hi = hex_value(text[i]);
-        int lo = hex_value(text[i + 1]);
+        int hi = hex_digit_value(text[i]);
+        int lo = hex_digit_value(text[i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         if (!sink(static_cast<uint8_t>((hi << 4) | lo)))

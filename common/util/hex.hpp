@@ -10,6 +10,9 @@
 
 namespace rtc::util {
 
+// The value of one hex digit (either case), or -1.
+int hex_digit_value(char c);
+
 // Lower-case hex, two digits per byte, no separators.
 std::string to_hex(std::span<const uint8_t> bytes);
 
