@@ -5,7 +5,26 @@
 
 #include <csignal>
 
+#include <pthread.h>
+
 namespace rtc::app {
+
+namespace {
+
+void set_stop_signals_mask(int how) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(how, &set, nullptr);
+}
+
+} // namespace
+
+void hold_stop_signals() {
+    set_stop_signals_mask(SIG_BLOCK);
+}
 
 int serve(net::IoPool& pool, Logger& log, const std::function<void()>& stop,
           const std::function<void()>& reload) {
@@ -16,6 +35,7 @@ int serve(net::IoPool& pool, Logger& log, const std::function<void()>& stop,
             stop();
         },
         reload);
+    set_stop_signals_mask(SIG_UNBLOCK); // what arrived while held is delivered now
     pool.start();
     pool.join();
     log.info("stopped");

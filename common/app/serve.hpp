@@ -10,6 +10,12 @@
 
 namespace rtc::app {
 
+// Call first in a server's run(), before it binds: SIGINT, SIGTERM and SIGHUP stay pending
+// (blocked) instead of taking their default action, so a signal sent as soon as a port answers
+// is handled by serve() rather than killing the process with no "stopped" line or exit code 0.
+// serve() unblocks them once its handler is in place.
+void hold_stop_signals();
+
 int serve(net::IoPool& pool, Logger& log, const std::function<void()>& stop,
           const std::function<void()>& reload);
 

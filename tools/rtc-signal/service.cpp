@@ -190,6 +190,7 @@ void SignalService::register_metrics() {
 }
 
 int SignalService::run() {
+    app::hold_stop_signals();
     auto& io = pool_.context(0);
     start_redis();
     rooms_ = std::make_unique<RoomsDriver>(io, room_limits(options_), node_id_, bus_.get());

@@ -155,6 +155,7 @@ void StunService::start_metrics() {
 }
 
 int StunService::run() {
+    app::hold_stop_signals();
     load_tls();
     workers_.resize(pool_.size());
     bind_udp();

@@ -137,6 +137,7 @@ void TurnService::start_metrics() {
 }
 
 int TurnService::run() {
+    app::hold_stop_signals();
     load_tls();
     bind();
     start_metrics();
