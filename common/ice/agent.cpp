@@ -16,6 +16,7 @@ namespace {
 constexpr std::size_t kBufferSize = 1500;
 constexpr std::size_t kMaxPairs = 100;           // RFC 8445 §6.1.2.5: a limit on the checklist
 constexpr std::size_t kMaxRemoteCandidates = 64; // description plus peer-reflexive ones
+constexpr std::size_t kMaxEarlyChecks = 16;      // checks kept before the description
 
 stun::TransactionId new_transaction_id() {
     stun::TransactionId id{};
@@ -116,6 +117,13 @@ void Agent::start_gathering(TimePoint now) {
     maybe_gathered(now);
 }
 
+void Agent::release_turn() {
+    if (!turn_)
+        return;
+    turn_->release();
+    flush_turn();
+}
+
 void Agent::flush_turn() {
     if (!turn_)
         return;
@@ -138,7 +146,7 @@ void Agent::maybe_gathered(TimePoint now) {
         notes_.push_back("TURN: " + (turn_->error().empty() ? std::string("no allocation in time")
                                                             : turn_->error()));
     }
-    for (const auto& g : gathers_)
+    for (const auto& g : gathers_) // still waiting at the deadline; on_timer notes the others
         if (!g.done)
             notes_.push_back("STUN: no answer from " + config_.stun_server->to_string());
     state_ = AgentState::Gathered;
@@ -179,7 +187,11 @@ void Agent::set_remote(const Description& remote, TimePoint now) {
     if (pairs_.empty()) {
         state_ = AgentState::Failed;
         notes_.push_back("no candidate pairs: the peer offered no candidate of a usable family");
+        return;
     }
+    for (const auto& e : early_checks_)
+        learn_check(e.local, e.from, e.priority, e.use_candidate);
+    early_checks_.clear();
 }
 
 std::size_t Agent::find_or_add_pair(std::size_t local, std::size_t remote) {
@@ -294,18 +306,30 @@ void Agent::on_request(std::size_t local, const util::Endpoint& from, const stun
             return respond(local, from, m, stun::error_code::kRoleConflict);
     }
     respond(local, from, m, std::nullopt);
-    if (state_ != AgentState::Checking && state_ != AgentState::Connected)
+    std::optional<uint32_t> priority;
+    if (auto p = m.get<stun::Priority>())
+        priority = p->value;
+    const bool use_candidate = m.has(stun::UseCandidate::kType);
+    if (state_ != AgentState::Checking && state_ != AgentState::Connected) {
+        // Before the peer's description (it may come after the peer's checks): remember the
+        // check, or a USE-CANDIDATE answered now would be lost.
+        if (state_ != AgentState::Failed && priority && early_checks_.size() < kMaxEarlyChecks)
+            early_checks_.push_back({local, from, *priority, use_candidate});
         return;
+    }
+    learn_check(local, from, priority, use_candidate);
+}
 
+void Agent::learn_check(std::size_t local, const util::Endpoint& from,
+                        std::optional<uint32_t> priority, bool use_candidate) {
     // RFC 8445 §7.3.1.3: an unknown source is a peer-reflexive remote candidate.
     auto remote = find_remote(from);
     if (!remote) {
-        auto priority = m.get<stun::Priority>();
         if (!priority || remotes_.size() >= kMaxRemoteCandidates)
             return;
         Candidate c;
         c.foundation = "p" + std::to_string(remotes_.size());
-        c.priority = priority->value;
+        c.priority = *priority;
         c.address = from;
         c.type = CandidateType::PeerReflexive;
         remotes_.push_back(c);
@@ -323,7 +347,7 @@ void Agent::on_request(std::size_t local, const util::Endpoint& from, const stun
             triggered_.push_back(index);
     }
     // RFC 8445 §7.3.1.5: the controlled agent learns the nomination.
-    if (!config_.controlling && m.has(stun::UseCandidate::kType)) {
+    if (!config_.controlling && use_candidate) {
         pair.nominated = true;
         if (pair.valid && !selected_)
             select(index);
@@ -494,9 +518,11 @@ void Agent::on_timer(TimePoint now) {
     for (auto& g : gathers_) {
         if (g.done)
             continue;
-        if (g.timer.expired(now))
-            g.done = true; // reported by maybe_gathered
-        else if (g.timer.send_due(now))
+        if (g.timer.expired(now)) {
+            // Retransmissions exhausted before the gathering deadline (RFC 8489 §6.2.1).
+            g.done = true;
+            notes_.push_back("STUN: no answer from " + config_.stun_server->to_string());
+        } else if (g.timer.send_due(now))
             transmits_.push_back({g.socket, *config_.stun_server, g.request});
     }
     if (turn_) {

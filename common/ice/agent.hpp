@@ -89,6 +89,9 @@ public:
     void on_timer(TimePoint now);
     std::optional<TimePoint> next_deadline() const;
     std::vector<Transmit> take_transmits();
+    // At the end: deletes the TURN allocation, if any (RFC 8656 §8, a Refresh with LIFETIME 0
+    // for take_transmits()).
+    void release_turn();
 
     std::optional<SelectedPair> selected() const;
     std::size_t pair_count() const { return pairs_.size(); }
@@ -119,6 +122,14 @@ private:
         unsigned sent = 0;
         std::chrono::microseconds rtt{0};
     };
+    // A check that came before the peer's description: answered at once, and its source and
+    // nomination applied when the description comes (RFC 8445 §7.3.1.3-§7.3.1.5).
+    struct EarlyCheck {
+        std::size_t local = 0;
+        util::Endpoint from{};
+        uint32_t priority = 0;
+        bool use_candidate = false;
+    };
     struct Gather {
         SocketId socket = 0;
         stun::TransactionId id{};
@@ -138,6 +149,8 @@ private:
                     TimePoint now);
     void on_response(const util::Endpoint& from, std::size_t local, const stun::MessageView& m,
                      TimePoint now);
+    void learn_check(std::size_t local, const util::Endpoint& from,
+                     std::optional<uint32_t> priority, bool use_candidate);
     void send_check(std::size_t pair, TimePoint now, bool use_candidate);
     void send_from(std::size_t local, const util::Endpoint& to, std::span<const uint8_t> bytes);
     void respond(std::size_t local, const util::Endpoint& to, const stun::MessageView& request,
@@ -164,6 +177,7 @@ private:
     std::vector<Candidate> remotes_; // the description's, then peer-reflexive ones
     std::vector<Pair> pairs_;
     std::deque<std::size_t> triggered_; // RFC 8445 §6.1.4.1 triggered-check queue
+    std::vector<EarlyCheck> early_checks_;
     TimePoint next_check_{};
     std::optional<TimePoint> first_valid_;
     std::optional<std::size_t> nominating_;

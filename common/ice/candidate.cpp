@@ -152,7 +152,9 @@ std::optional<Description> Description::parse_json(std::string_view line) {
     if (j.is_discarded() || !j.is_object())
         return std::nullopt;
     // A signaling message (schema v1) carries the description in "data".
-    if (j.value("type", "") == "message" && j.contains("data") && j["data"].is_object())
+    // (value() would throw on a "type" that is not a string: untrusted input never throws.)
+    if (const auto t = j.find("type"); t != j.end() && t->is_string() && *t == "message" &&
+                                       j.contains("data") && j["data"].is_object())
         j = j["data"];
     const auto* type = j.contains("type") ? &j["type"] : nullptr;
     if (!type || !type->is_string() || !j.contains("ufrag") || !j["ufrag"].is_string() ||

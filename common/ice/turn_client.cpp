@@ -70,6 +70,26 @@ void TurnClient::send_permission(const util::IpAddress& peer, TimePoint now, uns
     queue(Kind::Permission, peer, {bytes.begin(), bytes.end()}, id, now, attempts);
 }
 
+void TurnClient::release() {
+    if (state_ != TurnState::Allocated)
+        return;
+    std::array<uint8_t, kBufferSize> buffer{};
+    stun::MessageBuilder b(buffer, stun::Method::Refresh, stun::MessageClass::Request,
+                           new_transaction_id());
+    b.add(stun::Lifetime{0});
+    b.add(stun::Username{username_});
+    b.add(stun::Realm{realm_});
+    b.add(stun::Nonce{nonce_});
+    b.add_message_integrity(key_);
+    b.add_fingerprint();
+    pending_.clear();
+    state_ = TurnState::Idle;
+    if (b.ok()) {
+        auto bytes = b.bytes();
+        outgoing_.emplace_back(bytes.begin(), bytes.end());
+    }
+}
+
 void TurnClient::queue(Kind kind, const util::IpAddress& peer, std::vector<uint8_t> bytes,
                        const stun::TransactionId& id, TimePoint now, unsigned attempts) {
     Pending p;

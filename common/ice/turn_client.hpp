@@ -56,6 +56,11 @@ public:
     // Datagrams for the server queued since the last call.
     std::vector<std::vector<uint8_t>> take_outgoing();
 
+    // RFC 8656 §8: a Refresh with LIFETIME 0 that deletes the allocation, sent once when the
+    // agent is done (not retransmitted: the allocation expires anyway). Queued only when
+    // allocated; the state becomes Idle.
+    void release();
+
 private:
     enum class Kind : uint8_t { Allocate, Permission };
     struct Pending {

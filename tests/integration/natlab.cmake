@@ -15,3 +15,17 @@ set_tests_properties(integration/natlab/verdicts PROPERTIES
   RUN_SERIAL TRUE
   SKIP_RETURN_CODE 77
   TIMEOUT 900)
+
+# rtc-probe ice across two NATs: two client namespaces behind two routers, rtc-stun and
+# rtc-turn in inet; each pair of personalities must connect directly, through the relay, or
+# fail as documented (ice_test.py). About a minute; RUN_SERIAL like the verdicts.
+set(natlab_ice_args)
+if(TARGET rtc-probe)
+  list(APPEND natlab_ice_args --rtc-probe $<TARGET_FILE:rtc-probe>)
+endif()
+rtc_add_integration_test(natlab/ice natlab/ice_test.py ${natlab_ice_args})
+set_tests_properties(integration/natlab/ice PROPERTIES
+  LABELS "integration;natlab"
+  RUN_SERIAL TRUE
+  SKIP_RETURN_CODE 77
+  TIMEOUT 300)

@@ -25,4 +25,6 @@ rtc_add_probe_tests(probe_turn.py udp_tcp_tls no_leftovers password_from_environ
   usage_errors)
 rtc_add_probe_tests(probe_signal.py plain wss_cert_auto static_token jwt_room_claim
   unreachable_and_silent usage_errors)
-rtc_add_probe_tests(probe_load.py rate_rtc_stun window_count no_server usage_errors)
+rtc_add_probe_tests(probe_load.py rate_rtc_stun window_count no_server usage_errors
+  turn_rate_rtc_turn turn_window_count turn_failures turn_coturn_and_external_peer
+  turn_usage_errors)

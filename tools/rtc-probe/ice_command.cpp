@@ -138,6 +138,12 @@ public:
         }
     }
 
+    // Deletes the TURN allocation (one Refresh, lifetime 0), sent before returning.
+    void release(ice::Agent& agent) {
+        agent.release_turn();
+        drain();
+    }
+
     bool stdin_closed() const { return stdin_closed_; }
 
 private:
@@ -190,7 +196,15 @@ private:
     }
 
     void on_line(std::string_view line) {
-        if (have_remote_ || line.size() > kMaxLine)
+        if (line.size() > kMaxLine)
+            return;
+        if (options_.signal_json && peer_joined(line)) {
+            // A broadcast reaches the peers present only: one that joins after the description
+            // went out gets it again (rtc-signal join --exec starts us as soon as it connects).
+            describe(*agent_);
+            return;
+        }
+        if (have_remote_)
             return;
         auto description = ice::Description::parse_json(line);
         if (!description) {
@@ -200,6 +214,17 @@ private:
         have_remote_ = true;
         log_.debug("peer description read", {{"candidates", description->candidates.size()}});
         agent_->set_remote(*description, Clock::now());
+    }
+
+    // {"type":"joined",...} from rtc-signal (schema v1): another peer entered the room.
+    static bool peer_joined(std::string_view line) {
+        if (line.find("\"joined\"") == std::string_view::npos)
+            return false;
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_object())
+            return false;
+        const auto type = j.find("type");
+        return type != j.end() && type->is_string() && *type == "joined";
     }
 
     void drain() {
@@ -342,10 +367,10 @@ int run_ice(const IceOptions& options, app::Logger& log) {
             out << "  note: " << note << '\n';
     }
     (options.signal_json ? std::cerr : std::cout) << out.str() << std::flush;
-    if (!selected)
-        return app::kExitFailure;
-    shell.linger(Clock::now() + kLinger);
-    return 0;
+    if (selected)
+        shell.linger(Clock::now() + kLinger);
+    shell.release(agent);
+    return selected ? 0 : app::kExitFailure;
 }
 
 } // namespace rtc::probe_tool

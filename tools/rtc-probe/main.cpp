@@ -29,7 +29,8 @@ int run(int argc, char** argv) {
     probe_tool::SignalOptions signal_options;
     auto* signal_command = probe_tool::add_signal_command(cli, signal_options);
     probe_tool::LoadStunOptions load_stun;
-    auto load_commands = probe_tool::add_load_command(cli, load_stun);
+    probe_tool::LoadTurnOptions load_turn;
+    auto load_commands = probe_tool::add_load_command(cli, load_stun, load_turn);
     probe_tool::TurnOptions turn;
     auto* turn_command = probe_tool::add_turn_command(cli, turn);
     if (auto exit_code = cli.parse(argc, argv))
@@ -47,6 +48,8 @@ int run(int argc, char** argv) {
         return probe_tool::run_signal(signal_options, log);
     if (load_commands.stun->parsed())
         return probe_tool::run_load_stun(load_stun, log);
+    if (load_commands.turn->parsed())
+        return probe_tool::run_load_turn(load_turn, log);
     if (turn_command->parsed())
         return probe_tool::run_turn(turn, log);
     throw app::ConfigError("a subcommand is required: stun, nat, turn, signal, ice or load",

@@ -19,9 +19,11 @@ translated 5-tuple is still unique, so plain SNAT is endpoint-independent for on
   hairpinned packet to the public address, so the client sees the sender's mapped address.
 """
 
+import re
 from dataclasses import dataclass
 
-from topology import CLIENT_IP, LAN_IF, LAN_NET, ROUTER_WAN_IP, SERVER_ALT_IP, SERVER_IP, WAN_IF
+from topology import (CLIENT2_IP, CLIENT_IP, LAN_IF, LAN_NET, ROUTER2_WAN_IP, ROUTER_WAN_IP,
+                      SERVER_ALT_IP, SERVER_IP, WAN_IF)
 
 EIM = "endpoint-independent"
 ADM = "address-dependent"
@@ -238,3 +240,26 @@ PERSONALITIES = [
 
 
 BY_NAME = {p.name: p for p in PERSONALITIES}
+
+
+# The second router's addresses in place of the first's (two-sided lab, topology.Lab(sides=2)).
+_SIDE2_ADDRESSES = ((CLIENT_IP, CLIENT2_IP), (ROUTER_WAN_IP, ROUTER2_WAN_IP),
+                    ("198.51.100.3", "198.18.0.3"))
+
+
+def _to_side2(text):
+    # Whole addresses only: "192.0.2.2" must not rewrite "192.0.2.25".
+    for old, new in _SIDE2_ADDRESSES:
+        text = re.sub(r"(?<![\d.])%s(?![\d])" % re.escape(old), new, text)
+    return text
+
+
+def router_args(personality, side=0):
+    """set_router's keyword arguments for `personality` on side 0 or 1 of the lab."""
+    if side == 0:
+        return dict(ruleset=personality.ruleset, wan_addresses=personality.wan_addresses,
+                    sysctls=personality.sysctls, inet_routes=personality.inet_routes, side=0)
+    return dict(ruleset=_to_side2(personality.ruleset),
+                wan_addresses=tuple(_to_side2(a) for a in personality.wan_addresses),
+                sysctls=personality.sysctls,
+                inet_routes=tuple(_to_side2(r) for r in personality.inet_routes), side=1)

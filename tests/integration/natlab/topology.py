@@ -5,7 +5,15 @@
                                                                       203.0.113.11/32 (lo)
 
 `client` is a host behind the NAT, `nat` the router whose nftables ruleset is the personality
-under test, `inet` the "internet" host with two addresses for RFC 5780 servers. The addresses
+under test, `inet` the "internet" host with two addresses for RFC 5780 servers.
+
+A two-sided lab (Lab(sides=2), for `rtc-probe ice` across two NATs) adds a second home on its
+own WAN link, with the same LAN prefix as the first (as two homes have) and another host:
+
+    client2 (192.0.2.3/24) --- (192.0.2.1) natb (198.18.0.2/24) --- (198.18.0.1) inet
+
+`inet` then forwards between the two WAN links, so each router reaches the other's public
+address (direct paths) as well as the servers. The addresses
 exist only inside the namespaces: nothing here touches the root namespace's links, routes or
 firewall (every command runs with `ip -n NS` or `ip netns exec NS`).
 
@@ -32,8 +40,14 @@ INET_LINK_IP = "198.51.100.1"
 SERVER_IP = "203.0.113.10"
 SERVER_ALT_IP = "203.0.113.11"
 
+# The second side (two-sided lab): same LAN prefix, another host, its own WAN link.
+CLIENT2_IP = "192.0.2.3"
+ROUTER2_WAN_IP = "198.18.0.2"
+INET_LINK2_IP = "198.18.0.1"
+
 LAN_NET = "192.0.2.0/24"
 WAN_NET = "198.51.100.0/24"
+WAN2_NET = "198.18.0.0/24"
 SERVER_NET = "203.0.113.0/24"
 
 # Interface names inside the router; nftables rulesets refer to them.
@@ -41,7 +55,7 @@ LAN_IF = "lan0"
 WAN_IF = "wan0"
 
 _PREFIX = "natlab"
-_NAME = re.compile(r"^%s-(\d+)-[0-9a-f]+-(client|nat\d*|inet)$" % _PREFIX)
+_NAME = re.compile(r"^%s-(\d+)-[0-9a-f]+-(client\d?|nat[b]?\d*|inet)$" % _PREFIX)
 
 
 class LabError(RuntimeError):
@@ -101,26 +115,58 @@ def reap_stale():
     return reaped
 
 
-class Lab:
-    """Creates the client and inet hosts; set_router() (re)creates the router between them."""
+class _Side:
+    """One home: its client host and the addresses of its router's links."""
 
-    def __init__(self):
+    def __init__(self, client, client_ip, wan_ip, inet_link_ip, router_tag):
+        self.client = client
+        self.client_ip = client_ip
+        self.wan_ip = wan_ip
+        self.inet_link_ip = inet_link_ip
+        self.router_tag = router_tag
+        self.router = None
+
+
+class Lab:
+    """Creates the client and inet hosts; set_router() (re)creates the router between them.
+
+    With sides=2 a second client (client2) sits behind a second router (router2), made with
+    set_router(..., side=1)."""
+
+    def __init__(self, sides=1):
         stem = "%s-%d-%s" % (_PREFIX, os.getpid(), secrets.token_hex(3))
         self.client = stem + "-client"
         self.inet = stem + "-inet"
         self._stem = stem
-        self.router = None
+        self._sides = [_Side(self.client, CLIENT_IP, ROUTER_WAN_IP, INET_LINK_IP, "nat")]
+        if sides == 2:
+            self._sides.append(_Side(stem + "-client2", CLIENT2_IP, ROUTER2_WAN_IP,
+                                     INET_LINK2_IP, "natb"))
         self._generation = 0
         self._created = []
 
     # -- lifecycle ------------------------------------------------------------------------
 
+    @property
+    def router(self):
+        return self._sides[0].router
+
+    @property
+    def client2(self):
+        return self._sides[1].client if len(self._sides) > 1 else None
+
+    @property
+    def router2(self):
+        return self._sides[1].router if len(self._sides) > 1 else None
+
     def up(self):
-        for namespace in (self.client, self.inet):
+        for namespace in [side.client for side in self._sides] + [self.inet]:
             self._add_namespace(namespace)
         # The servers' addresses live on inet's loopback so they survive link changes.
         for address in (SERVER_IP, SERVER_ALT_IP):
             self.ip(self.inet, "addr", "add", address + "/32", "dev", "lo")
+        if len(self._sides) > 1:
+            self.sysctl(self.inet, "net.ipv4.ip_forward", "1")  # between the two WAN links
         return self
 
     def down(self):
@@ -128,7 +174,8 @@ class Lab:
         for namespace in reversed(self._created):
             delete_namespace(namespace)
         self._created = []
-        self.router = None
+        for side in self._sides:
+            side.router = None
 
     def __enter__(self):
         try:
@@ -143,50 +190,58 @@ class Lab:
 
     # -- the router -----------------------------------------------------------------------
 
-    def set_router(self, ruleset, wan_addresses=(), sysctls=(), inet_routes=()):
+    def set_router(self, ruleset, wan_addresses=(), sysctls=(), inet_routes=(), side=0):
         """A fresh router namespace with `ruleset` (nft syntax) loaded; links and routes anew.
 
-        wan_addresses: extra public addresses on the router's WAN link (beside 198.51.100.2);
+        wan_addresses: extra public addresses on the router's WAN link (beside its own);
         sysctls: (key, value) pairs set inside the router (per-namespace ones only);
-        inet_routes: prefixes `inet` routes back through the router (for a router without NAT).
+        inet_routes: prefixes `inet` routes back through the router (for a router without NAT);
+        side: 0 for the first client's router, 1 for client2's (two-sided lab).
         """
-        self._remove_router()
+        home = self._sides[side]
+        self._remove_router(home)
         self._generation += 1
-        router = "%s-nat%d" % (self._stem, self._generation)
+        router = "%s-%s%d" % (self._stem, home.router_tag, self._generation)
         self._add_namespace(router)
-        self.router = router
+        home.router = router
         # Per-generation peer names: the old pair may linger a moment after its namespace goes.
         client_if = "up%d" % self._generation
         inet_if = "dn%d" % self._generation
         self.ip(router, "link", "add", LAN_IF, "type", "veth", "peer", "name", client_if,
-                "netns", self.client)
+                "netns", home.client)
         self.ip(router, "link", "add", WAN_IF, "type", "veth", "peer", "name", inet_if,
                 "netns", self.inet)
         self.ip(router, "addr", "add", ROUTER_LAN_IP + "/24", "dev", LAN_IF)
-        self.ip(router, "addr", "add", ROUTER_WAN_IP + "/24", "dev", WAN_IF)
+        self.ip(router, "addr", "add", home.wan_ip + "/24", "dev", WAN_IF)
         for address in wan_addresses:
             self.ip(router, "addr", "add", address + "/24", "dev", WAN_IF)
-        self.ip(self.client, "addr", "add", CLIENT_IP + "/24", "dev", client_if)
-        self.ip(self.inet, "addr", "add", INET_LINK_IP + "/24", "dev", inet_if)
-        for namespace, interfaces in ((router, (LAN_IF, WAN_IF)), (self.client, (client_if,)),
+        self.ip(home.client, "addr", "add", home.client_ip + "/24", "dev", client_if)
+        self.ip(self.inet, "addr", "add", home.inet_link_ip + "/24", "dev", inet_if)
+        for namespace, interfaces in ((router, (LAN_IF, WAN_IF)), (home.client, (client_if,)),
                                       (self.inet, (inet_if,))):
             for interface in interfaces:
                 self.ip(namespace, "link", "set", interface, "up")
-        self.ip(self.client, "route", "add", "default", "via", ROUTER_LAN_IP)
-        self.ip(router, "route", "add", SERVER_NET, "via", INET_LINK_IP)
+        self.ip(home.client, "route", "add", "default", "via", ROUTER_LAN_IP)
+        self.ip(router, "route", "add", SERVER_NET, "via", home.inet_link_ip)
+        # Two homes: each router reaches the other's WAN link through inet.
+        for other in self._sides:
+            if other is not home:
+                other_net = WAN_NET if other.wan_ip == ROUTER_WAN_IP else WAN2_NET
+                self.ip(router, "route", "add", other_net, "via", home.inet_link_ip)
         for prefix in inet_routes:
-            self.ip(self.inet, "route", "add", prefix, "via", ROUTER_WAN_IP)
+            self.ip(self.inet, "route", "add", prefix, "via", home.wan_ip)
         self.sysctl(router, "net.ipv4.ip_forward", "1")
         for key, value in sysctls:
             self.sysctl(router, key, value)
         self.nft(router, ruleset)
         return router
 
-    def _remove_router(self):
-        if self.router is not None:
-            delete_namespace(self.router)
-            self._created.remove(self.router)
-            self.router = None
+    def _remove_router(self, home=None):
+        home = home or self._sides[0]
+        if home.router is not None:
+            delete_namespace(home.router)
+            self._created.remove(home.router)
+            home.router = None
 
     # -- commands inside the namespaces ---------------------------------------------------
 
