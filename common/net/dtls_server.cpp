@@ -66,6 +66,8 @@ public:
     const util::Endpoint& local() const override { return server_.local_; }
     bool is_tls() const override { return true; }
     std::string_view alpn() const override { return engine.alpn(); }
+    // Each record leaves at once (DtlsServer::drain) or is dropped: nothing queues per session.
+    std::size_t buffered_output() const override { return 0; }
 
     tls::Engine engine;
     std::unique_ptr<StreamHandler> handler;

@@ -15,12 +15,18 @@
 //   server->stop(std::chrono::seconds(5), [] { /* every connection is gone */ });
 //
 // Everything runs on the io_context's thread; stop() and the stats may be called from anywhere.
+//
+// Memory: an idle connection owns no buffer. A session waits for readability, reads into one
+// buffer per thread, hands the bytes to its handler at once and keeps only what the handler
+// left unconsumed; queued output is freed once the kernel took it. Timeouts need no timer per
+// connection: the server keeps its sessions on lists ordered by deadline and runs one timer.
 #include "util/ip_address.hpp"
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -29,7 +35,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace rtc::tls {
 class ReloadableContext;
@@ -50,6 +56,9 @@ public:
     virtual const util::Endpoint& local() const = 0;
     virtual bool is_tls() const = 0;
     virtual std::string_view alpn() const = 0; // negotiated protocol (RFC 7301), empty if none
+    // Output queued and not yet handed to the kernel (ciphertext under TLS). A handler that
+    // checks it before writing can refuse a slow consumer before max_buffered_bytes closes it.
+    virtual std::size_t buffered_output() const { return 0; }
 };
 
 class StreamHandler {
@@ -68,7 +77,7 @@ struct StreamServerOptions {
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)}; // TLS only
     std::size_t max_buffered_bytes = 256 * 1024; // unconsumed input, and unsent output, each
-    std::size_t read_size = 16 * 1024;           // bytes per read
+    std::size_t read_size = 16 * 1024;           // bytes per read (one buffer per thread)
     std::shared_ptr<tls::ReloadableContext> tls; // null: plain TCP
     bool reuse_port = false;                     // SO_REUSEPORT: one acceptor per thread
     int backlog = 1024;
@@ -110,27 +119,55 @@ public:
 
 private:
     friend class StreamSession;
+    using Clock = std::chrono::steady_clock;
+    using Executor = asio::io_context::executor_type;
+    using Socket = asio::basic_stream_socket<asio::ip::tcp, Executor>;
     struct Counters {
         std::atomic<uint64_t> accepted{0}, rejected{0}, accept_errors{0}, handshake_failures{0},
             timeouts{0}, overflows{0}, active{0};
     };
+    // Every live session is on exactly one list, oldest first. Each timed list has one timeout
+    // for all its entries, so its first entry is the next to expire.
+    enum class Queue : uint8_t { Handshake, Idle, Closing, Untimed, None };
+    static constexpr std::size_t kQueues = 4;
+    static constexpr std::array<Queue, 3> kTimedQueues{Queue::Handshake, Queue::Idle,
+                                                       Queue::Closing};
+    struct SessionList {
+        StreamSession* first = nullptr;
+        StreamSession* last = nullptr;
+    };
+
     void open(const util::Endpoint& listen);
     void accept();
-    void on_accept(asio::ip::tcp::socket socket);
-    void on_session_end(StreamSession* session);
+    void on_accept(Socket socket);
+    // Puts the session at the end of `queue`, with `now` as the start of its timeout.
+    void enqueue(StreamSession& session, Queue queue, Clock::time_point now);
+    // Idle list only: activity restarts the idle timeout.
+    void touch(StreamSession& session, Clock::time_point now);
+    void unlink(StreamSession& session);
+    void on_session_end(StreamSession& session);
+    // A session destroyed without ending (its io_context went away first).
+    void forget(StreamSession& session);
+    std::vector<std::shared_ptr<StreamSession>> live_sessions() const;
+    std::chrono::milliseconds timeout(Queue queue) const;
+    void arm_sweep();
+    void sweep();
     void do_stop(std::chrono::milliseconds grace, std::function<void()> done);
     void maybe_done();
 
     asio::io_context& io_;
-    asio::ip::tcp::acceptor acceptor_;
+    asio::basic_socket_acceptor<asio::ip::tcp, Executor> acceptor_;
     asio::steady_timer retry_timer_;
     asio::steady_timer stop_timer_;
+    asio::steady_timer sweep_timer_;
+    Clock::time_point sweep_at_ = Clock::time_point::max(); // max: not armed
     HandlerFactory factory_;
     StreamServerOptions options_;
     util::Endpoint local_;
     bool stopping_ = false;
     std::function<void()> done_;
-    std::unordered_map<StreamSession*, std::weak_ptr<StreamSession>> sessions_;
+    std::array<SessionList, kQueues> lists_;
+    std::size_t live_ = 0;
     Counters counters_;
 };
 

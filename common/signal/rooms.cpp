@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <memory>
 
 namespace rtc::signal {
 
@@ -165,6 +166,91 @@ ConnectionId Rooms::State::attach(const Admission& admission, PeerSink& sink, Ti
 
 // ---- messages ------------------------------------------------------------------------------
 
+namespace {
+
+// What one relay needs besides the scanner, lent out per message (see Lease below).
+struct RelayScratch {
+    ClientMessageScanner scanner;
+    std::string room; // copies: sends may re-enter on_disconnect and erase the connection
+    std::string from;
+};
+
+// The thread's RelayScratch for one message, so its buffers are reused from message to message.
+// A sink that re-enters on_message() while the relayed text is being sent finds none lent and
+// gets a fresh one instead of overwriting what is being sent.
+class Lease {
+public:
+    Lease() : scratch_(spare_ ? std::move(spare_) : std::make_unique<RelayScratch>()) {}
+    ~Lease() {
+        if (!spare_)
+            spare_ = std::move(scratch_);
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    RelayScratch& operator*() { return *scratch_; }
+
+private:
+    std::unique_ptr<RelayScratch> scratch_;
+    static thread_local std::unique_ptr<RelayScratch> spare_;
+};
+
+thread_local std::unique_ptr<RelayScratch> Lease::spare_;
+
+// The client's "id" of a relayed message, as a value only when one is needed (a queued message,
+// an error, the bus): the relay path keeps it as text.
+class LazyRef {
+public:
+    LazyRef(const LazyRef&) = delete;
+    LazyRef& operator=(const LazyRef&) = delete;
+    explicit LazyRef(const Json& value) : value_(&value) {}
+    explicit LazyRef(const ClientMessageScanner& scanner) : scanner_(&scanner) {}
+    const Json& get() {
+        if (value_ == nullptr) {
+            owned_ = scanner_->ref();
+            value_ = &owned_;
+        }
+        return *value_;
+    }
+
+private:
+    const Json* value_ = nullptr;
+    const ClientMessageScanner* scanner_ = nullptr;
+    Json owned_;
+};
+
+// Sends `text` (stamped already) from `from` to `to` (empty: the room), here or over the bus.
+void relay_text(Rooms::State& s, ConnectionId id, const std::string& room, const std::string& from,
+                MessageType type, std::string_view to, std::string_view text, LazyRef& ref) {
+    const std::string_view of = to_string(type);
+    if (to.empty()) {
+        s.deliver_local_room(room, from, text, from, of, ref.get());
+        auto r = s.rooms.find(room);
+        if (r != s.rooms.end() && !r->second.remote.empty())
+            s.publish(encode_message_event(s.node_id, room, from, {}, of, ref.get(), text));
+        return;
+    }
+    auto r = s.rooms.find(room);
+    if (r == s.rooms.end())
+        return;
+    if (auto p = r->second.local.find(to); p != r->second.local.end()) {
+        if (p->second.connection != 0) {
+            // The common case: the peer is here and connected.
+            s.send(p->second.connection, text);
+            ++s.counters.relayed;
+        } else if (!s.deliver_local(room, to, text, from, of, ref.get())) {
+            s.refuse(id, error_code::kQueueFull, "the peer is away and its queue is full",
+                     ref.get(), false);
+        }
+    } else if (r->second.remote.contains(to)) {
+        s.publish(encode_message_event(s.node_id, room, from, to, of, ref.get(), text));
+    } else {
+        ++s.counters.drops_unknown_peer;
+        s.refuse(id, error_code::kUnknownPeer, "no such peer in this room", ref.get(), false);
+    }
+}
+
+} // namespace
+
 void Rooms::State::on_message(ConnectionId id, std::string_view text, TimePoint now) {
     auto it = connections.find(id);
     if (it == connections.end())
@@ -180,22 +266,54 @@ void Rooms::State::on_message(ConnectionId id, std::string_view text, TimePoint 
         refuse(id, error_code::kRateLimited, "too many messages per second", Json(), true);
         return;
     }
-    ParseResult parsed = parse_client_message(text);
-    if (!parsed.message) {
-        if (parsed.error_code == error_code::kBadJson)
-            ++counters.drops_bad_json;
-        else
-            ++counters.drops_bad_message;
-        refuse(id, parsed.error_code, parsed.error_text, parsed.ref, true);
-        return;
-    }
-    if (parsed.message->type == MessageType::Leave) {
+    const auto leave = [&] {
         std::string room = c.room;
         std::string peer = c.peer;
         PeerSink* sink = c.sink;
         connections.erase(it);
         remove_local(room, peer, kLeftLeave);
         sink->close(1000, "leave");
+    };
+    const auto count_refusal = [&](std::string_view code) {
+        if (code == error_code::kBadJson)
+            ++counters.drops_bad_json;
+        else
+            ++counters.drops_bad_message;
+    };
+
+    // The relay path: one scan over the text, no DOM (schema.hpp); rare shapes take the DOM.
+    Lease lease;
+    RelayScratch& scratch = *lease;
+    ClientMessageScanner& scanner = scratch.scanner;
+    switch (scanner.scan(text, c.peer)) {
+    case ClientMessageScanner::Verdict::Refuse:
+        count_refusal(scanner.error_code());
+        refuse(id, scanner.error_code(), scanner.error_text(), scanner.ref(), true);
+        return;
+    case ClientMessageScanner::Verdict::Relay: {
+        if (scanner.type() == MessageType::Leave) {
+            leave();
+            return;
+        }
+        scratch.room.assign(c.room);
+        scratch.from.assign(c.peer);
+        LazyRef ref(scanner);
+        relay_text(*this, id, scratch.room, scratch.from, scanner.type(), scanner.to(),
+                   scanner.relayed(), ref);
+        return;
+    }
+    case ClientMessageScanner::Verdict::UseDom:
+        break;
+    }
+
+    ParseResult parsed = parse_client_message(text);
+    if (!parsed.message) {
+        count_refusal(parsed.error_code);
+        refuse(id, parsed.error_code, parsed.error_text, parsed.ref, true);
+        return;
+    }
+    if (parsed.message->type == MessageType::Leave) {
+        leave();
         return;
     }
     relay(id, *parsed.message);
@@ -208,37 +326,18 @@ void Rooms::State::on_binary(ConnectionId id) {
     refuse(id, error_code::kBadMessage, "binary messages are not part of the schema", Json(), true);
 }
 
+// The DOM path (rare shapes, see ClientMessageScanner).
 void Rooms::State::relay(ConnectionId id, ClientMessage& message) {
     auto it = connections.find(id);
     if (it == connections.end())
         return;
-    // Copies: the sends below may re-enter on_disconnect and erase the connection.
+    // Copies: the sends may re-enter on_disconnect and erase the connection.
     const std::string room = it->second.room;
     const std::string from = it->second.peer;
-    const std::string_view of = to_string(message.type);
     // The server stamps the sender; a client's own "from" is replaced.
     const std::string text = stamp_from(message.body, from);
-
-    if (message.to.empty()) {
-        deliver_local_room(room, from, text, from, of, message.ref);
-        auto r = rooms.find(room);
-        if (r != rooms.end() && !r->second.remote.empty())
-            publish(encode_message_event(node_id, room, from, {}, of, message.ref, text));
-        return;
-    }
-    auto r = rooms.find(room);
-    if (r == rooms.end())
-        return;
-    if (r->second.local.contains(message.to)) {
-        if (!deliver_local(room, message.to, text, from, of, message.ref))
-            refuse(id, error_code::kQueueFull, "the peer is away and its queue is full",
-                   message.ref, false);
-    } else if (r->second.remote.contains(message.to)) {
-        publish(encode_message_event(node_id, room, from, message.to, of, message.ref, text));
-    } else {
-        ++counters.drops_unknown_peer;
-        refuse(id, error_code::kUnknownPeer, "no such peer in this room", message.ref, false);
-    }
+    LazyRef ref(message.ref);
+    relay_text(*this, id, room, from, message.type, message.to, text, ref);
 }
 
 void Rooms::State::refuse(ConnectionId id, std::string_view code, std::string_view text,

@@ -84,6 +84,55 @@ ParseResult parse_client_message(std::string_view text);
 // Serialises `body` with "from" set to `from` (a client's own "from" is replaced).
 std::string stamp_from(Json& body, std::string_view from);
 
+// The relay path's parser: the rules of parse_client_message() checked in one scan over the text
+// (json_scan.hpp), without a DOM and without allocating once its buffer has grown. It also
+// builds the text to relay: the client's bytes with every top-level "from" member removed and
+// "from":FROM added at the end, unknown members kept as written. A message that would need
+// rewriting ("to":null, a null candidate) or that names a top-level key with escapes is left to
+// parse_client_message() + stamp_from(): UseDom. Never throws.
+//
+//   ClientMessageScanner scanner;                       // keep it: its buffer is reused
+//   switch (scanner.scan(text, "alice")) {
+//   case ClientMessageScanner::Verdict::Relay:  send(scanner.relayed()); break;
+//   case ClientMessageScanner::Verdict::Refuse: error_message(scanner.error_code(), ...); break;
+//   case ClientMessageScanner::Verdict::UseDom: parse_client_message(text) ...; break;
+//   }
+class ClientMessageScanner {
+public:
+    enum class Verdict : uint8_t { Relay, Refuse, UseDom };
+
+    ClientMessageScanner() = default;
+    ClientMessageScanner(const ClientMessageScanner&) = delete; // to() may point inside
+    ClientMessageScanner& operator=(const ClientMessageScanner&) = delete;
+
+    // `from` is the sender's peer id. Views returned below stay valid until the next scan() and
+    // while `text` does.
+    Verdict scan(std::string_view text, std::string_view from);
+
+    // After Relay:
+    MessageType type() const { return type_; }
+    std::string_view to() const { return to_; } // a valid peer id, or empty: everyone else
+    std::string_view relayed() const { return relayed_; }
+    // After Relay or Refuse: the client's "id" (string or number) as written, empty when absent
+    // or not readable, and as a value (null when absent).
+    std::string_view ref_text() const { return ref_text_; }
+    Json ref() const;
+    // After Refuse: as ParseResult's.
+    std::string_view error_code() const { return error_code_; }
+    std::string_view error_text() const { return error_text_; }
+
+private:
+    Verdict refuse(std::string_view code, std::string_view text);
+
+    MessageType type_ = MessageType::Bye;
+    std::string_view to_;
+    std::string_view ref_text_;
+    std::string_view error_code_;
+    std::string_view error_text_;
+    std::string relayed_;
+    char to_buffer_[kMaxIdLength] = {}; // "to" decoded, when it was written with escapes
+};
+
 // Server -> client messages.
 std::string welcome_message(std::string_view room, std::string_view id,
                             std::span<const std::string> peers, std::string_view resume_token,

@@ -1,6 +1,8 @@
 // libFuzzer target for the signaling core: arbitrary text as client messages (schema v1) and as
 // cluster bus events, fed to a Rooms with a few attached peers on this node and one on a fake
-// remote node. Nothing may throw, crash or read out of bounds; the state must stay coherent.
+// remote node. Nothing may throw, crash or read out of bounds; the state must stay coherent;
+// everything sent is one JSON object, and what a local peer's message makes the core relay
+// carries that peer as "from" (the relay path copies the client's bytes: it must stamp them).
 //
 // Input: records "<op byte><length byte><length bytes>" (the last may be short). In op, bits
 // 0-2 pick the action (% 6), bits 3-4 the peer (% 3), bit 6 a flag, bit 7 a binary message too.
@@ -10,6 +12,7 @@
 #include "signal/cluster.hpp"
 #include "signal/cluster_event.hpp"
 #include "signal/rooms.hpp"
+#include "signal/schema.hpp"
 
 #include <array>
 #include <cstddef>
@@ -28,6 +31,17 @@ public:
         bytes += text.size();
         if (text.empty() || text.front() != '{' || text.back() != '}')
             __builtin_trap(); // the core sends JSON objects only
+        const Json message = Json::parse(text, nullptr, false);
+        if (!message.is_object())
+            __builtin_trap();
+        // A relayed client message (the server's own types are not client types): its sender.
+        if (auto type = message.find("type");
+            type != message.end() && type->is_string() &&
+            parse_message_type(type->get_ref<const std::string&>())) {
+            auto from = message.find("from");
+            froms.push_back(from != message.end() && from->is_string() ? from->get<std::string>()
+                                                                       : std::string("?"));
+        }
         // Keep the resume token of a welcome, so resumes can succeed.
         constexpr std::string_view kKey = R"("resume":")";
         if (auto at = text.find(kKey); at != std::string_view::npos) {
@@ -45,6 +59,7 @@ public:
     std::size_t bytes = 0;
     bool closed = false;
     std::string token;
+    std::vector<std::string> froms; // "from" of the relayed messages received
 };
 
 class Bus : public ClusterBus {
@@ -99,7 +114,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         switch ((op & 7) % 6) {
         case 0:
         case 1:
+            for (auto& p : peers)
+                p.sink.froms.clear();
             rooms.on_message(peer.id, text, now);
+            // Only this peer's message can have been relayed in this step, stamped as its own.
+            for (auto& p : peers)
+                for (const auto& from : p.sink.froms)
+                    if (from != peer.name)
+                        __builtin_trap();
             break;
         case 2:
             rooms.on_cluster_event(text, now);
