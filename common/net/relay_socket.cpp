@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -28,11 +29,13 @@ struct RelaySockets::Socket {
     bool closed = false;
     bool reading = false;
     bool dont_fragment = false;
+    GsoState gso;
 };
 
 RelaySockets::RelaySockets(asio::io_context& io, RelaySocketOptions options, Handler handler)
     : io_(io), options_(options), handler_(std::move(handler)),
-      rng_(static_cast<std::mt19937::result_type>(crypto::random_u32())) {
+      rng_(static_cast<std::mt19937::result_type>(crypto::random_u32())),
+      tx_batch_(std::clamp<std::size_t>(options.send_queue, 1, 1024), options.send_function) {
     if (options_.min_port == 0)
         options_.min_port = 1;
     if (options_.max_port < options_.min_port)
@@ -47,6 +50,11 @@ RelaySockets::RelaySockets(asio::io_context& io, RelaySocketOptions options, Han
     rx_iov_.resize(b);
     rx_addr_.resize(b);
     rx_batch_.resize(b);
+    options_.send_queue = tx_batch_.capacity();
+    tx_buffer_.resize(options_.send_queue * options_.max_datagram);
+    tx_queue_.resize(options_.send_queue);
+    tx_done_.resize(options_.send_queue);
+    tx_list_.resize(options_.send_queue);
 }
 
 RelaySockets::~RelaySockets() {
@@ -76,6 +84,7 @@ std::optional<RelaySockets::Bound> RelaySockets::open_at(const util::Endpoint& l
                                                          std::error_code& ec) {
     ec.clear();
     auto s = std::make_shared<Socket>(io_, next_id_);
+    s->gso.enabled = options_.gso;
     const auto endpoint = to_udp(local);
     s->socket.open(endpoint.protocol(), ec);
     if (ec)
@@ -135,6 +144,7 @@ std::optional<RelaySockets::Bound> RelaySockets::adopt(int fd, std::error_code& 
         return std::nullopt;
     }
     auto s = std::make_shared<Socket>(io_, next_id_);
+    s->gso.enabled = options_.gso;
     s->socket.assign(local->address.family() == util::Family::V4 ? asio::ip::udp::v4()
                                                                  : asio::ip::udp::v6(),
                      fd, ec);
@@ -156,6 +166,8 @@ int RelaySockets::release_fd(Id id) {
     auto it = sockets_.find(id);
     if (it == sockets_.end())
         return -1;
+    if (tx_count_ > 0)
+        flush(); // its queued datagrams leave before the socket does
     it->second->closed = true;
     int fd = it->second->socket.release();
     sockets_.erase(it);
@@ -216,22 +228,28 @@ void RelaySockets::on_readable(Socket& socket) {
     }
 }
 
+void RelaySockets::set_dont_fragment(Socket& s, const util::Endpoint& to) {
+    if (s.dont_fragment || to.address.family() != util::Family::V4)
+        return;
+    // RFC 8656 §14.8: DONT-FRAGMENT asks for DF on the relayed IPv4 packets.
+    int value = IP_PMTUDISC_DO;
+    ::setsockopt(s.socket.native_handle(), IPPROTO_IP, IP_MTU_DISCOVER, &value, sizeof(value));
+    s.dont_fragment = true;
+}
+
 bool RelaySockets::send(Id id, std::span<const uint8_t> data, const util::Endpoint& to,
                         bool dont_fragment) {
     auto it = sockets_.find(id);
     if (it == sockets_.end())
         return false;
+    if (tx_count_ > 0)
+        flush(); // what was queued before leaves first
     auto& s = *it->second;
-    const int fd = s.socket.native_handle();
-    if (dont_fragment && !s.dont_fragment && to.address.family() == util::Family::V4) {
-        // RFC 8656 §14.8: DONT-FRAGMENT asks for DF on the relayed IPv4 packets.
-        int value = IP_PMTUDISC_DO;
-        ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &value, sizeof(value));
-        s.dont_fragment = true;
-    }
+    if (dont_fragment)
+        set_dont_fragment(s, to);
     sockaddr_storage addr;
     socklen_t length = to_sockaddr(to, addr);
-    ssize_t n = ::sendto(fd, data.data(), data.size(), MSG_DONTWAIT,
+    ssize_t n = ::sendto(s.socket.native_handle(), data.data(), data.size(), MSG_DONTWAIT,
                          reinterpret_cast<const sockaddr*>(&addr), length);
     if (n < 0 || static_cast<std::size_t>(n) != data.size()) {
         send_errors_.fetch_add(1, std::memory_order_relaxed);
@@ -241,10 +259,73 @@ bool RelaySockets::send(Id id, std::span<const uint8_t> data, const util::Endpoi
     return true;
 }
 
+bool RelaySockets::queue(Id id, std::span<const uint8_t> data, const util::Endpoint& to,
+                         bool dont_fragment) {
+    if (data.size() > options_.max_datagram)
+        return send(id, data, to, dont_fragment); // flushes the queue first: order is kept
+    auto it = sockets_.find(id);
+    if (it == sockets_.end())
+        return false;
+    if (dont_fragment) {
+        if (!it->second->dont_fragment && tx_count_ > 0)
+            flush(); // DF applies from this datagram on, not to those queued before
+        set_dont_fragment(*it->second, to);
+    }
+    if (tx_count_ == tx_queue_.size())
+        flush();
+    Queued& q = tx_queue_[tx_count_];
+    q.id = id;
+    q.size = static_cast<uint32_t>(data.size());
+    q.to_length = to_sockaddr(to, q.to);
+    if (!data.empty())
+        std::memcpy(tx_buffer_.data() + tx_count_ * options_.max_datagram, data.data(),
+                    data.size());
+    ++tx_count_;
+    return true;
+}
+
+std::size_t RelaySockets::flush() {
+    const std::size_t count = tx_count_;
+    tx_count_ = 0;
+    std::fill_n(tx_done_.begin(), count, false);
+    uint64_t sent = 0, errors = 0;
+    // One socket at a time, its datagrams in queue order (other sockets' ones may be between).
+    for (std::size_t first = 0; first < count; ++first) {
+        if (tx_done_[first])
+            continue;
+        const Id id = tx_queue_[first].id;
+        std::size_t n = 0;
+        for (std::size_t i = first; i < count; ++i) {
+            if (tx_done_[i] || tx_queue_[i].id != id)
+                continue;
+            tx_done_[i] = true;
+            const Queued& q = tx_queue_[i];
+            tx_list_[n++] = {
+                {tx_buffer_.data() + i * options_.max_datagram, q.size}, &q.to, q.to_length};
+        }
+        auto it = sockets_.find(id);
+        if (it == sockets_.end()) { // closed since it was queued
+            errors += n;
+            continue;
+        }
+        const auto r =
+            tx_batch_.send(it->second->socket.native_handle(),
+                           std::span<const OutDatagram>(tx_list_.data(), n), it->second->gso);
+        sent += r.sent;
+        errors += n - r.sent; // refused, or dropped at EAGAIN like a sendto would be
+    }
+    sent_.fetch_add(sent, std::memory_order_relaxed);
+    if (errors > 0)
+        send_errors_.fetch_add(errors, std::memory_order_relaxed);
+    return errors;
+}
+
 void RelaySockets::close(Id id) {
     auto it = sockets_.find(id);
     if (it == sockets_.end())
         return;
+    if (tx_count_ > 0)
+        flush(); // what the client sent before it let the allocation go still leaves
     it->second->closed = true;
     std::error_code ignored;
     it->second->socket.close(ignored);
@@ -253,6 +334,8 @@ void RelaySockets::close(Id id) {
 }
 
 void RelaySockets::close_all() {
+    if (tx_count_ > 0)
+        flush();
     std::error_code ignored;
     for (auto& [id, s] : sockets_) {
         s->closed = true;

@@ -6,6 +6,8 @@
 #include "app/listen_error.hpp"
 #include "stun/framing.hpp"
 
+#include <asio/post.hpp>
+
 namespace rtc::turn_tool {
 
 namespace {
@@ -147,8 +149,17 @@ turn::ClientAction TurnWorker::client_message(std::span<const uint8_t> bytes,
     case turn::ActionKind::BindConnection: // replied to by the caller
         break;
     case turn::ActionKind::SendToPeer:
-        if (!relays_.send(action.relay, action.payload, action.peer, action.dont_fragment))
+        // Queued: one sendmmsg per relay socket at the end of a UDP listener's batch (on_udp),
+        // or, for messages over TCP, TLS and DTLS, in a flush posted once per read.
+        if (!relays_.queue(action.relay, action.payload, action.peer, action.dont_fragment))
             metrics_.drop(ShellDrop::SendFailed);
+        else if (!relay_batch_ && !relay_flush_posted_) {
+            relay_flush_posted_ = true;
+            asio::post(io_, [this] {
+                relay_flush_posted_ = false;
+                flush_relays();
+            });
+        }
         break;
     case turn::ActionKind::ConnectToPeer: // RFC 6062 §5.2
         tcp_.connect(action.connection, action.relay, action.peer);
@@ -170,6 +181,7 @@ void TurnWorker::on_udp(std::size_t index, std::span<const net::ReceivedDatagram
     auto& socket = *udp_[index];
     turn::FiveTuple tuple{{}, socket.local_endpoint(), stun::Transport::Udp};
     const Now now;
+    relay_batch_ = true;
     for (const auto& d : batch) {
         if (d.truncated) {
             metrics_.drop(ShellDrop::Truncated);
@@ -180,7 +192,15 @@ void TurnWorker::on_udp(std::size_t index, std::span<const net::ReceivedDatagram
         if (!reply.empty() && !socket.send(reply, d.source))
             metrics_.drop(ShellDrop::SendFailed);
     }
+    relay_batch_ = false;
+    flush_relays();
     publish();
+}
+
+void TurnWorker::flush_relays() {
+    // Datagrams the kernel refused, or a full send buffer dropped (rare: counted one by one).
+    for (std::size_t dropped = relays_.flush(); dropped > 0; --dropped)
+        metrics_.drop(ShellDrop::SendFailed);
 }
 
 void TurnWorker::send_to_client(const turn::FiveTuple& tuple, std::span<const uint8_t> bytes) {
@@ -201,6 +221,9 @@ void TurnWorker::send_to_client(const turn::FiveTuple& tuple, std::span<const ui
 
 void TurnWorker::on_relay(net::RelaySockets::Id id, std::span<const net::RelayDatagram> batch) {
     auto now = std::chrono::steady_clock::now();
+    // The batch's datagrams for UDP clients leave in one sendmmsg per listener, right after it.
+    for (auto& s : udp_)
+        s->defer_flush();
     for (const auto& d : batch) {
         if (d.truncated) {
             metrics_.drop(ShellDrop::Truncated);
@@ -210,6 +233,8 @@ void TurnWorker::on_relay(net::RelaySockets::Id id, std::span<const net::RelayDa
         if (action.kind == turn::ActionKind::SendToClient)
             send_to_client(action.five_tuple, std::span<const uint8_t>(out_.data(), action.size));
     }
+    for (auto& s : udp_)
+        s->flush();
     publish();
 }
 

@@ -99,6 +99,8 @@ private:
     // The reply of a SendToClient or BindConnection action (in out_), else empty.
     std::span<const uint8_t> reply_of(const turn::ClientAction& action) const;
     void send_action(const turn::PeerAction& action);
+    // Sends the datagrams SendToPeer queued on the relay sockets.
+    void flush_relays();
 
     // RFC 6062 plumbing (tcp_bind.cpp).
     turn::ConnectionId on_peer_accepted(turn::RelayId relay, const util::Endpoint& peer);
@@ -144,6 +146,8 @@ private:
     uint64_t next_bind_key_ = 1;
     asio::steady_timer timer_;
     bool stopping_ = false;
+    bool relay_batch_ = false;        // in on_udp(), which flushes the relays' queue itself
+    bool relay_flush_posted_ = false; // a flush_relays() is posted for queued datagrams
 };
 
 } // namespace rtc::turn_tool

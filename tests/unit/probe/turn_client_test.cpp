@@ -253,7 +253,8 @@ TEST_CASE("TurnClient: ChannelBind and Refresh carry their attributes (RFC 8656 
     bind.peer = ep("192.0.2.7:5000");
     bind.channel = 0x4001;
     client.start(bind, t0);
-    auto m = stun::MessageView::parse(copy(client.poll(t0)));
+    const auto bytes = copy(client.poll(t0)); // the view below points into it
+    auto m = stun::MessageView::parse(bytes);
     REQUIRE(m.has_value());
     CHECK(m->method() == stun::Method::ChannelBind);
     CHECK(m->get<stun::ChannelNumber>()->number == 0x4001);
