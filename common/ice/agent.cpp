@@ -103,6 +103,11 @@ void Agent::start_gathering(TimePoint now) {
     // the TURN server's family.
     if (config_.turn_server) {
         const auto& t = *config_.turn_server;
+        if (t.tcp) { // the caller's stream to the server, whatever the local bases
+            turn_.emplace(t.server, t.username, t.password, config_.gather_timeout, true);
+            turn_socket_ = kTurnStreamSocket;
+            turn_->start(now);
+        }
         for (SocketId i = 0; i < bases_.size() && !turn_; ++i) {
             if (bases_[i].address.family() != t.server.address.family())
                 continue;

@@ -14,6 +14,7 @@
 //   once agent.state() == Gathered: give agent.local_description() to the peer,
 //   agent.set_remote(peer_description, now); run until Connected or Failed.
 //
+// TURN may run over TCP to the server (TurnServerConfig::tcp, kTurnStreamSocket).
 // Not implemented: ICE-TCP, consent freshness (RFC 7675), ICE restarts, multiple components,
 // local peer-reflexive candidates (a check whose mapped address is new validates its own pair).
 #include "ice/candidate.hpp"
@@ -32,11 +33,16 @@
 namespace rtc::ice {
 
 using SocketId = std::size_t;
+// The caller's TCP connection to the TURN server (TurnServerConfig::tcp): transmits with this
+// socket go on that stream (framed by the caller, see stream_framer.hpp), and each message read
+// from it is given to on_datagram() with this socket and the server as `from`.
+inline constexpr SocketId kTurnStreamSocket = static_cast<SocketId>(-1);
 
 struct TurnServerConfig {
     util::Endpoint server;
     std::string username;
     std::string password;
+    bool tcp = false; // RFC 8656 §3.1: TURN over TCP to the server; the relay is still UDP
 };
 
 struct AgentConfig {

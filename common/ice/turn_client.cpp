@@ -25,9 +25,9 @@ stun::TransactionId new_transaction_id() {
 } // namespace
 
 TurnClient::TurnClient(util::Endpoint server, std::string username, std::string password,
-                       std::chrono::milliseconds timeout)
+                       std::chrono::milliseconds timeout, bool reliable)
     : server_(server), username_(std::move(username)), password_(std::move(password)),
-      timeout_(timeout) {}
+      timeout_(timeout), reliable_(reliable) {}
 
 void TurnClient::start(TimePoint now) {
     if (state_ != TurnState::Idle)
@@ -97,7 +97,7 @@ void TurnClient::queue(Kind kind, const util::IpAddress& peer, std::vector<uint8
     p.peer = peer;
     p.id = id;
     p.bytes = std::move(bytes);
-    p.timer = probe::Retransmitter(probe::policy_for_timeout(timeout_, false), now);
+    p.timer = probe::Retransmitter(probe::policy_for_timeout(timeout_, reliable_), now);
     p.attempts = attempts;
     p.timer.send_due(now);
     outgoing_.push_back(p.bytes);

@@ -1,5 +1,5 @@
 #pragma once
-// The TURN client steps an ICE agent needs (RFC 8656 over UDP): an Allocate with long-term
+// The TURN client steps an ICE agent needs (RFC 8656 over UDP or TCP): an Allocate with long-term
 // credentials (the 401 challenge, 438 stale nonce), CreatePermission per peer address, and Send
 // and Data indications to carry connectivity checks through the relay. Sans-I/O: datagrams for
 // the server are queued and taken with take_outgoing(). No ChannelBind and no Refresh: an agent
@@ -24,8 +24,9 @@ enum class TurnState : uint8_t { Idle, Allocating, Allocated, Failed };
 
 class TurnClient {
 public:
+    // `reliable`: over TCP, requests are sent once and not retransmitted (RFC 8489 §6.2.2).
     TurnClient(util::Endpoint server, std::string username, std::string password,
-               std::chrono::milliseconds timeout);
+               std::chrono::milliseconds timeout, bool reliable = false);
 
     const util::Endpoint& server() const { return server_; }
     TurnState state() const { return state_; }
@@ -84,6 +85,7 @@ private:
     std::string username_;
     std::string password_;
     std::chrono::milliseconds timeout_;
+    bool reliable_ = false;
     TurnState state_ = TurnState::Idle;
     std::string error_;
     std::string realm_;

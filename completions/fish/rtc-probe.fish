@@ -23,7 +23,7 @@ complete -c rtc-probe -l hairpin -d 'Also test hairpinning: a second socket send
 complete -c rtc-probe -l lifetime -d 'Also measure how long an idle UDP binding lives (takes up to a few times the lifetime)'
 complete -c rtc-probe -l lifetime-max -x -d 'Longest binding lifetime --lifetime looks for (default 120s)'
 complete -c rtc-probe -l stun -x -d 'stun:HOST[:PORT] to gather a server-reflexive candidate from (UDP)'
-complete -c rtc-probe -l turn -x -d 'turn:HOST[:PORT] to allocate a relayed candidate on (UDP, needs --user and --password)'
+complete -c rtc-probe -l turn -x -d 'turn:HOST[:PORT][?transport=tcp] to allocate a relayed candidate on (UDP to the server unless transport=tcp; needs --user and --password)'
 complete -c rtc-probe -l user -x -d 'TURN user name (long-term credentials)'
 complete -c rtc-probe -l password -x -d 'TURN password'
 complete -c rtc-probe -l controlling -d 'Take the controlling role (the default)'

@@ -6,15 +6,18 @@
 #include "app/quote.hpp"
 #include "crypto/random.hpp"
 #include "ice/agent.hpp"
+#include "ice/stream_framer.hpp"
 #include "net/socket_address.hpp"
 #include "probe/server_url.hpp"
 
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/read_until.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/streambuf.hpp>
+#include <asio/write.hpp>
 #include <nlohmann/json.hpp>
 
 #include <ifaddrs.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <deque>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -37,17 +41,22 @@ using ice::TimePoint;
 // Lingering after the selection keeps answering the peer's checks, so that it can finish too.
 constexpr std::chrono::milliseconds kLinger{1000};
 constexpr std::size_t kMaxLine = 64 * 1024;
+// How long the Refresh that deletes the allocation may take to leave over TCP.
+constexpr std::chrono::milliseconds kReleaseFlush{500};
 
+// stun: over UDP; turn: over UDP or TCP (RFC 7065 ?transport=tcp).
 probe::ServerUrl parse_url(const std::string& text, const std::string& flag, bool turn) {
     std::string why;
     auto url = probe::parse_server_url(text, &why);
     if (!url)
         throw app::ConfigError(flag + ": " + why,
                                turn ? "e.g. turn:turn.example.org:3478" : "e.g. stun:192.0.2.1");
-    if (url->is_turn() != turn || url->secure() || url->transport != probe::UrlTransport::Udp)
+    const bool transport_ok = url->transport == probe::UrlTransport::Udp || turn;
+    if (url->is_turn() != turn || url->secure() || !transport_ok)
         throw app::ConfigError(flag + ": " + app::quote_value(text) + " is not a " +
-                                   (turn ? "turn:" : "stun:") + " URI over UDP",
-                               turn ? "give turn:HOST[:PORT]" : "give stun:HOST[:PORT]");
+                                   (turn ? "turn: URI over UDP or TCP" : "stun: URI over UDP"),
+                               turn ? "give turn:HOST[:PORT][?transport=tcp]"
+                                    : "give stun:HOST[:PORT]");
     return *url;
 }
 
@@ -82,7 +91,8 @@ std::vector<util::IpAddress> interface_addresses() {
     return out;
 }
 
-// The shell around ice::Agent: one UDP socket per host address, a timer and stdin.
+// The shell around ice::Agent: one UDP socket per host address, a timer, stdin and, for TURN
+// over TCP, a connection to the TURN server (connected, written and read asynchronously).
 class IceShell {
 public:
     IceShell(const IceOptions& options, app::Logger& log) : options_(options), log_(log) {}
@@ -108,6 +118,28 @@ public:
     }
 
     const std::vector<util::Endpoint>& bases() const { return bases_; }
+
+    // RFC 8656 §3.1: TURN over TCP. Connects without waiting; what the agent sends before the
+    // connection is up is queued. A failed connection leaves the agent's Allocate unanswered,
+    // so it gives up at its gathering deadline.
+    void open_turn_stream(const util::Endpoint& server) {
+        stream_ = std::make_unique<Stream>(io_);
+        stream_->server = server;
+        stream_->socket.async_connect(net::to_tcp(server), [this](const std::error_code& ec) {
+            if (ec == asio::error::operation_aborted)
+                return;
+            if (ec) {
+                log_.debug("TURN over TCP: cannot connect",
+                           {{"to", stream_->server}, {"error", ec.message()}});
+                close_stream();
+                return;
+            }
+            log_.debug("TURN over TCP: connected", {{"to", stream_->server}});
+            stream_->connected = true;
+            read_stream();
+            write_stream();
+        });
+    }
 
     // Runs the agent until it connects, fails or `deadline` passes.
     void run(ice::Agent& agent, TimePoint deadline) {
@@ -142,6 +174,11 @@ public:
     void release(ice::Agent& agent) {
         agent.release_turn();
         drain();
+        // Over TCP the Refresh leaves asynchronously: run the loop until it is written (bounded).
+        const auto until = Clock::now() + kReleaseFlush;
+        while (stream_ && !stream_->closed && stream_->connected && !stream_->queue.empty() &&
+               Clock::now() < until && io_.run_one_until(until) > 0) {
+        }
     }
 
     bool stdin_closed() const { return stdin_closed_; }
@@ -153,6 +190,83 @@ private:
         std::array<uint8_t, 2048> buffer{};
         asio::ip::udp::endpoint from;
     };
+    struct Stream {
+        explicit Stream(asio::io_context& io) : socket(io) {}
+        asio::ip::tcp::socket socket;
+        util::Endpoint server;
+        ice::StreamFramer framer;
+        std::deque<std::vector<uint8_t>> queue; // front: the write in flight, if writing
+        bool connected = false;
+        bool writing = false;
+        bool closed = false;
+    };
+    static constexpr std::size_t kMaxStreamQueue = 256; // messages waiting for the connection
+
+    void send_stream(std::vector<uint8_t> bytes) {
+        if (!stream_ || stream_->closed || stream_->queue.size() >= kMaxStreamQueue)
+            return;
+        ice::StreamFramer::pad_for_stream(bytes); // RFC 8656 §12.5
+        stream_->queue.push_back(std::move(bytes));
+        write_stream();
+    }
+
+    void write_stream() {
+        if (!stream_->connected || stream_->writing || stream_->closed || stream_->queue.empty())
+            return;
+        stream_->writing = true;
+        asio::async_write(
+            stream_->socket, asio::buffer(stream_->queue.front()),
+            [this](const std::error_code& ec, std::size_t) {
+                if (ec == asio::error::operation_aborted)
+                    return;
+                stream_->writing = false;
+                if (ec) {
+                    log_.debug("TURN over TCP: write failed", {{"error", ec.message()}});
+                    close_stream();
+                    return;
+                }
+                stream_->queue.pop_front();
+                write_stream();
+            });
+    }
+
+    void read_stream() {
+        auto area = stream_->framer.write_area();
+        if (area.empty()) {
+            close_stream();
+            return;
+        }
+        stream_->socket.async_read_some(
+            asio::buffer(area.data(), area.size()),
+            [this](const std::error_code& ec, std::size_t n) {
+                if (ec == asio::error::operation_aborted)
+                    return;
+                if (ec) {
+                    log_.debug("TURN over TCP: closed", {{"error", ec.message()}});
+                    close_stream();
+                    return;
+                }
+                stream_->framer.commit(n);
+                // Bounded: each message consumes at least its 4-byte header.
+                while (auto message = stream_->framer.next())
+                    agent_->on_datagram(ice::kTurnStreamSocket, stream_->server, *message,
+                                        Clock::now());
+                if (stream_->framer.error()) {
+                    log_.debug("TURN over TCP: unframed bytes from the server", {});
+                    close_stream();
+                    return;
+                }
+                drain();
+                read_stream();
+            });
+    }
+
+    void close_stream() {
+        stream_->closed = true;
+        stream_->queue.clear();
+        std::error_code ignored;
+        stream_->socket.close(ignored);
+    }
 
     void describe(ice::Agent& agent) {
         std::cout << agent.local_description().to_json(options_.signal_json) << '\n' << std::flush;
@@ -229,6 +343,10 @@ private:
 
     void drain() {
         for (auto& t : agent_->take_transmits()) {
+            if (t.socket == ice::kTurnStreamSocket) {
+                send_stream(std::move(t.bytes));
+                continue;
+            }
             if (t.socket >= sockets_.size())
                 continue;
             std::error_code ec;
@@ -277,6 +395,7 @@ private:
     asio::steady_timer timer_{io_};
     std::vector<std::unique_ptr<Socket>> sockets_;
     std::vector<util::Endpoint> bases_;
+    std::unique_ptr<Stream> stream_;
     std::unique_ptr<asio::posix::stream_descriptor> stdin_;
     asio::streambuf stdin_buffer_{kMaxLine};
     bool stdin_closed_ = false;
@@ -309,8 +428,9 @@ int run_ice(const IceOptions& options, app::Logger& log) {
         if (options.user.empty() || options.password.empty())
             throw app::ConfigError("--turn: needs --user and --password",
                                    "give the TURN server's long-term credentials");
-        config.turn_server = ice::TurnServerConfig{
-            resolve(parse_url(options.turn_url, "--turn", true)), options.user, options.password};
+        const auto url = parse_url(options.turn_url, "--turn", true);
+        config.turn_server = ice::TurnServerConfig{resolve(url), options.user, options.password,
+                                                   url.transport == probe::UrlTransport::Tcp};
     }
     std::vector<util::IpAddress> ips;
     for (const auto& text : options.host_ips)
@@ -324,6 +444,8 @@ int run_ice(const IceOptions& options, app::Logger& log) {
     const auto start = Clock::now();
     IceShell shell(options, log);
     shell.open(ips);
+    if (config.turn_server && config.turn_server->tcp)
+        shell.open_turn_stream(config.turn_server->server);
     ice::Agent agent(config, shell.bases(), start);
     shell.run(agent, start + options.client.timeout);
     const auto elapsed =

@@ -26,8 +26,8 @@ CLI::App* add_ice_command(app::ToolCli& cli, IceOptions& o) {
                     "stun:HOST[:PORT] to gather a server-reflexive candidate from (UDP)")
         ->type_name("URL");
     ice->add_option("--turn", o.turn_url,
-                    "turn:HOST[:PORT] to allocate a relayed candidate on (UDP, needs --user and "
-                    "--password)")
+                    "turn:HOST[:PORT][?transport=tcp] to allocate a relayed candidate on (UDP to "
+                    "the server unless transport=tcp; needs --user and --password)")
         ->type_name("URL");
     ice->add_option("--user", o.user, "TURN user name (long-term credentials)")->type_name("NAME");
     cli.secret(ice->add_option("--password", o.password, "TURN password")->type_name("PASS"));

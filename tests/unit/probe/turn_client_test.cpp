@@ -253,8 +253,8 @@ TEST_CASE("TurnClient: ChannelBind and Refresh carry their attributes (RFC 8656 
     bind.peer = ep("192.0.2.7:5000");
     bind.channel = 0x4001;
     client.start(bind, t0);
-    const auto bytes = copy(client.poll(t0)); // the view below points into it
-    auto m = stun::MessageView::parse(bytes);
+    const auto bind_bytes = copy(client.poll(t0)); // the view below points into it
+    auto m = stun::MessageView::parse(bind_bytes);
     REQUIRE(m.has_value());
     CHECK(m->method() == stun::Method::ChannelBind);
     CHECK(m->get<stun::ChannelNumber>()->number == 0x4001);
