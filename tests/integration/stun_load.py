@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""rtc-stun under a modest steady load from the benchmark's load generator (not the benchmark:
-that is tests/bench/stun_binding/run). At a rate far below capacity nothing may be lost, every
+"""rtc-stun under a modest steady load from `rtc-probe load stun`, the benchmark's load generator
+(not the benchmark: that is tests/bench/stun_binding/run). At a rate far below capacity nothing may be lost, every
 answer must be a Binding success for an outstanding transaction, and the server's counters must
 agree with the generator's.
 
@@ -21,10 +21,9 @@ RATE = 2000
 SECONDS = 2
 
 
-def loadgen_path():
-    path = os.path.join(harness.build_dir(), "tests", "bench", "stun_binding",
-                        "stun_bench_loadgen")
-    check(os.access(path, os.X_OK), "stun_bench_loadgen is not built (expected at %s)" % path)
+def probe_path():
+    path = os.path.join(harness.build_dir(), "tools", "rtc-probe", "rtc-probe")
+    check(os.access(path, os.X_OK), "rtc-probe is not built (expected at %s)" % path)
     return path
 
 
@@ -33,10 +32,11 @@ def test_steady_rate():
     with start_stun(["udp://127.0.0.1:0"], metrics=metrics) as server:
         host, port = server.endpoint("udp")
         before = server.metrics() if metrics else None
-        result = harness.run([loadgen_path(), "--server", "%s:%d" % (host, port), "--sockets", "16",
-                              "--rate", str(RATE), "--duration", "%ds" % SECONDS, "--timeout",
-                              "1s", "--json"], timeout=SECONDS + 20)
-        check_equal(result.returncode, 0, "loadgen exit code (stderr %r)" % result.stderr)
+        result = harness.run([probe_path(), "load", "stun", "stun:%s:%d" % (host, port),
+                              "--sockets", "16", "--rate", str(RATE), "--duration", "%ds" % SECONDS,
+                              "--timeout", "1s", "--max-loss", "0", "--json"],
+                             timeout=SECONDS + 20)
+        check_equal(result.returncode, 0, "rtc-probe load exit code (stderr %r)" % result.stderr)
         load = json.loads(result.stdout)
         print(result.stdout.strip())
         # A busy shared machine may deschedule the generator; what it sent must all come back.

@@ -17,7 +17,7 @@
 //   config.server = *rtc::util::Endpoint::parse("127.0.0.1:8080");
 //   config.dialect = rtc::bench::Dialect::PeerJs;
 //   rtc::bench::SignalLoadResult r = rtc::bench::run_signal_load(config);
-#include "latency_histogram.hpp"
+#include "probe/load_stats.hpp"
 #include "util/ip_address.hpp"
 
 #include <chrono>
@@ -26,6 +26,8 @@
 #include <string_view>
 
 namespace rtc::bench {
+
+using probe::LatencyHistogram; // rtc-probe load's histogram
 
 enum class Dialect { Rooms, PeerJs };
 enum class LoadMode { Idle, Window, Rate };
