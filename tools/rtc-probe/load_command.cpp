@@ -2,6 +2,7 @@
 
 #include "load_generator.hpp"
 #include "load_turn.hpp"
+#include "probe_options.hpp"
 #include "resolve.hpp"
 
 #include "app/exit_codes.hpp"
@@ -20,20 +21,6 @@ namespace rtc::probe_tool {
 namespace {
 
 using std::chrono::milliseconds;
-
-void add_duration(CLI::App& command, const std::string& name, milliseconds& value, milliseconds min,
-                  milliseconds max, const std::string& description) {
-    command
-        .add_option_function<std::string>(
-            name,
-            [&value, min, max](const std::string& text) {
-                if (auto d = app::parse_duration(text, min, max))
-                    value = *d;
-            },
-            description)
-        ->check(app::validate::duration(min, max))
-        ->type_name("DURATION");
-}
 
 double ms(uint64_t nanoseconds) {
     return static_cast<double>(nanoseconds) / 1e6;

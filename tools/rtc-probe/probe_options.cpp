@@ -4,8 +4,6 @@
 
 namespace rtc::probe_tool {
 
-namespace {
-
 using std::chrono::milliseconds;
 
 void add_duration(CLI::App& command, const std::string& name, milliseconds& value, milliseconds min,
@@ -21,6 +19,8 @@ void add_duration(CLI::App& command, const std::string& name, milliseconds& valu
         ->check(app::validate::duration(min, max))
         ->type_name("DURATION");
 }
+
+namespace {
 
 void add_client_options(CLI::App& command, ClientOptions& o) {
     command.fallthrough(); // the tool's own flags (--log-level) work after the subcommand too

@@ -11,6 +11,11 @@ namespace rtc::probe_tool {
 inline constexpr std::chrono::milliseconds kDefaultTimeout{3000};
 inline constexpr std::chrono::milliseconds kDefaultLifetimeMax{120000};
 
+// A DURATION option ("500ms", "3s", "2m") within [min, max] (app::parse_duration).
+void add_duration(CLI::App& command, const std::string& name, std::chrono::milliseconds& value,
+                  std::chrono::milliseconds min, std::chrono::milliseconds max,
+                  const std::string& description);
+
 // Flags every subcommand takes.
 struct ClientOptions {
     bool json = false;                                   // --json

@@ -1,5 +1,6 @@
 #include "stun_command.hpp"
 
+#include "client_tls.hpp"
 #include "resolve.hpp"
 #include "stun_check.hpp"
 
@@ -12,37 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace rtc::probe_tool {
 
 namespace {
-
-// Debian's bundle of the system's trusted CAs (package ca-certificates).
-constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
-
-std::shared_ptr<const tls::Context> client_tls(const StunOptions& o) {
-    tls::ClientOptions co;
-    co.verify_peer = !o.insecure;
-    if (!o.ca_file.empty()) {
-        co.trusted_pem = app::read_flag_file("--ca", o.ca_file);
-    } else if (!o.insecure) {
-        std::ifstream in(kSystemCaBundle);
-        std::stringstream text;
-        text << in.rdbuf();
-        co.trusted_pem = text.str();
-        if (co.trusted_pem.empty())
-            throw app::ToolError(std::string("cannot read the system CA bundle ") + kSystemCaBundle,
-                                 "give --ca FILE, or --insecure for a test server");
-    }
-    try {
-        return tls::Context::client(co);
-    } catch (const std::exception& e) {
-        throw app::ToolError(std::string("TLS setup failed: ") + e.what(), "check the --ca file");
-    }
-}
 
 std::string milliseconds_text(std::chrono::microseconds rtt) {
     char buf[32];
@@ -144,7 +119,7 @@ int run_stun(const StunOptions& options, app::Logger& log) {
     plain.software = "rtc-probe " + std::string(app::toolkit_version());
     StunCheckSettings secure = plain;
     if (any_secure)
-        secure.tls = client_tls(options);
+        secure.tls = client_tls(options.ca_file, options.insecure);
 
     asio::io_context io;
     std::vector<std::unique_ptr<StunCheck>> checks;

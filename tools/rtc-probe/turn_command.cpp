@@ -1,5 +1,6 @@
 #include "turn_command.hpp"
 
+#include "client_tls.hpp"
 #include "resolve.hpp"
 #include "turn_probe.hpp"
 
@@ -15,9 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace rtc::probe_tool {
 
@@ -27,27 +26,6 @@ constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 constexpr const char* kPasswordVariable = "RTC_PROBE_PASSWORD";
 // TURN REST credentials are made valid for this long (draft-uberti-behave-turn-rest-00 §2.2).
 constexpr std::chrono::seconds kRestValidity{3600};
-
-std::shared_ptr<const tls::Context> client_tls(const TurnOptions& o) {
-    tls::ClientOptions co;
-    co.verify_peer = !o.insecure;
-    if (!o.ca_file.empty()) {
-        co.trusted_pem = app::read_flag_file("--ca", o.ca_file);
-    } else if (!o.insecure) {
-        std::ifstream in(kSystemCaBundle);
-        std::stringstream text;
-        text << in.rdbuf();
-        co.trusted_pem = text.str();
-        if (co.trusted_pem.empty())
-            throw app::ToolError(std::string("cannot read the system CA bundle ") + kSystemCaBundle,
-                                 "give --ca FILE, or --insecure for a test server");
-    }
-    try {
-        return tls::Context::client(co);
-    } catch (const std::exception& e) {
-        throw app::ToolError(std::string("TLS setup failed: ") + e.what(), "check the --ca file");
-    }
-}
 
 std::string ms_text(probe::Clock::duration d) {
     char buf[32];
@@ -258,7 +236,7 @@ int run_turn(const TurnOptions& o, app::Logger& log) {
                                   : s.transport == TurnTransport::Udp ? "udp"
                                                                       : "tcp";
     if (s.transport == TurnTransport::Tls)
-        s.tls = client_tls(o);
+        s.tls = client_tls(o.ca_file, o.insecure);
     s.server_name = url->host;
     s.timeout = o.client.timeout;
     s.count = o.count;
