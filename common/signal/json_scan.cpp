@@ -1,5 +1,7 @@
 #include "signal/json_scan.hpp"
 
+#include "util/hex.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -40,23 +42,13 @@ uint64_t special_bytes(uint64_t x) {
     return control | quote | backslash | (x & kHigh);
 }
 
-int hex_value(unsigned char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // The four hex digits at s[i..i+4), or -1.
 int hex4(Bytes s, std::size_t n, std::size_t i) {
     if (i > n || n - i < 4)
         return -1;
     int value = 0;
     for (std::size_t k = 0; k < 4; ++k) {
-        const int h = hex_value(s[i + k]);
+        const int h = util::hex_digit_value(s[i + k]);
         if (h < 0)
             return -1;
         value = value * 16 + h;
