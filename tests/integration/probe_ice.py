@@ -7,12 +7,11 @@ Usage: probe_ice.py [test...]
 
 import json
 import os
-import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
+import agent_pipes  # noqa: E402
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
 import turn_server  # noqa: E402
@@ -27,43 +26,7 @@ def probe_argv(*flags):
 def run_two(flags_a, flags_b):
     """Runs two agents with their stdout piped into each other's stdin; returns, per agent,
     (exit code, stdout lines, stderr)."""
-    procs = [subprocess.Popen(probe_argv(*flags), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for flags in (flags_a, flags_b)]
-    lines = [[], []]
-    errors = ["", ""]
-
-    def relay(i):
-        for line in procs[i].stdout:
-            lines[i].append(line)
-            try:
-                procs[1 - i].stdin.write(line)
-                procs[1 - i].stdin.flush()
-            except (BrokenPipeError, ValueError):
-                pass  # the other agent is done
-
-    def drain_stderr(i):
-        errors[i] = procs[i].stderr.read()
-
-    threads = [threading.Thread(target=f, args=(i,)) for i in (0, 1) for f in (relay, drain_stderr)]
-    for t in threads:
-        t.start()
-    codes = []
-    try:
-        for p in procs:
-            codes.append(p.wait(timeout=RUN_TIMEOUT))
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        for t in threads:
-            t.join(timeout=RUN_TIMEOUT)
-        for p in procs:
-            try:
-                p.stdin.close()
-            except (BrokenPipeError, ValueError):
-                pass  # a line was still buffered for an agent that has exited
-    return [(codes[i] if i < len(codes) else None, lines[i], errors[i]) for i in (0, 1)]
+    return agent_pipes.pipe_two([probe_argv(*flags_a), probe_argv(*flags_b)], RUN_TIMEOUT)
 
 
 def parse_run(result, who):

@@ -36,13 +36,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, HERE)
 
+import agent_pipes  # noqa: E402
 import harness  # noqa: E402
 from harness import Process, Skip, TestFailure  # noqa: E402
 import personalities  # noqa: E402
@@ -135,47 +135,7 @@ def run_agents(lab, probe, turn_tcp=(False, False)):
     stderr)."""
     argvs = [lab.exec_argv(lab.client, agent_argv(probe, "controlling", turn_tcp[0])),
              lab.exec_argv(lab.client2, agent_argv(probe, "controlled", turn_tcp[1]))]
-    procs = [subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for argv in argvs]
-    lines = [[], []]
-    errors = ["", ""]
-
-    def relay(i):
-        for line in procs[i].stdout:
-            lines[i].append(line)
-            try:
-                procs[1 - i].stdin.write(line)
-                procs[1 - i].stdin.flush()
-            except (BrokenPipeError, ValueError):
-                pass  # the other agent is done
-
-    def drain_stderr(i):
-        errors[i] = procs[i].stderr.read()
-
-    threads = [threading.Thread(target=f, args=(i,)) for i in (0, 1) for f in (relay, drain_stderr)]
-    for t in threads:
-        t.start()
-    codes = [None, None]
-    deadline = time.monotonic() + RUN_TIMEOUT
-    try:
-        for i, p in enumerate(procs):
-            try:
-                codes[i] = p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        for t in threads:
-            t.join(timeout=RUN_TIMEOUT)
-        for p in procs:
-            try:
-                p.stdin.close()
-            except (BrokenPipeError, ValueError):
-                pass
-    return [(codes[i], lines[i], errors[i]) for i in (0, 1)]
+    return agent_pipes.pipe_two(argvs, RUN_TIMEOUT)
 
 
 def run_signaled(lab, probe, room):
