@@ -14,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
+import chromium  # noqa: E402
 import harness  # noqa: E402
 from harness import Process, check, check_equal  # noqa: E402
 from signal_server import Client, run_async, start_signal  # noqa: E402
@@ -61,15 +62,6 @@ ws.onerror = () => console.log('websocket error');
 """
 
 
-def chromium_argv(url):
-    exe = harness.require_program("chromium", "chromium")
-    return [exe, "--headless=new", "--no-sandbox", "--disable-gpu",
-            "--allow-loopback-in-peer-connection", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--ignore-certificate-errors",
-            "--user-data-dir=" + harness.temp_dir(), "--enable-logging=stderr", "--v=0", url]
-
-
 def test_two_pages_data_channel():
     root = harness.temp_dir()
     with open(os.path.join(root, "index.html"), "w") as f:
@@ -84,7 +76,9 @@ def test_two_pages_data_channel():
             observer = await Client.connect(server.ws_url("chat", id="observer"), ssl=context)
             await observer.recv_type("welcome")
             base = "https://127.0.0.1:%d/" % server.port
-            browsers = [Process(chromium_argv(base + "?id=" + who)) for who in ("a", "b")]
+            browsers = [Process(chromium.chromium_argv(base + "?id=" + who,
+                                                       extra=["--ignore-certificate-errors"]))
+                        for who in ("a", "b")]
             try:
                 received = {}
                 for _ in range(50):

@@ -7,16 +7,13 @@ with iceTransportPolicy "relay", sends a message each way on a data channel and 
 report (messages, selected candidate types) back to the test's /report endpoint.
 """
 
-import http.server
-import json
 import os
-import queue
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 import harness  # noqa: E402
+from chromium import chromium_argv, serve_page, wait_report  # noqa: E402
 import turn_server  # noqa: E402
 from harness import Process, check, check_equal  # noqa: E402
 
@@ -65,45 +62,6 @@ setTimeout(() => report({error: 'timeout in the page'}), 20000);
 """
 
 
-def serve_page(page):
-    """An HTTP server on 127.0.0.1: GET / returns the page, POST /report queues the JSON body."""
-    reports = queue.Queue()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = page.encode()
-            self.send_response(200 if self.path == "/" else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self):
-            length = min(int(self.headers.get("Content-Length", "0")), 65536)
-            data = self.rfile.read(length)
-            try:
-                reports.put(json.loads(data))
-            except ValueError:
-                reports.put({"error": "unparsable report %r" % data[:200]})
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, reports
-
-
-def chromium_argv(url):
-    exe = harness.require_program("chromium", "chromium")
-    return [exe, "--headless=new", "--no-sandbox", "--disable-gpu",
-            "--allow-loopback-in-peer-connection", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--user-data-dir=" + harness.temp_dir(), "--enable-logging=stderr", "--v=0", url]
-
-
 def relay_run(transport):
     extra = ["--user", "%s:%s" % (turn_server.USER, turn_server.PASSWORD),
              "--allow-loopback-peers"]
@@ -114,11 +72,7 @@ def relay_run(transport):
         try:
             url = "http://127.0.0.1:%d/" % server.server_address[1]
             with Process(chromium_argv(url)) as browser:
-                try:
-                    report = reports.get(timeout=45)
-                except queue.Empty:
-                    raise harness.TestFailure("no report from the page within 45 s; chromium:\n"
-                                              + "\n".join(browser.lines()[-30:]))
+                report = wait_report(reports, browser)
                 browser.kill()
         finally:
             server.shutdown()
