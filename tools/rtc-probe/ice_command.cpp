@@ -7,6 +7,7 @@
 #include "crypto/random.hpp"
 #include "ice/agent.hpp"
 #include "ice/stream_framer.hpp"
+#include "net/interfaces.hpp"
 #include "net/socket_address.hpp"
 #include "probe/server_url.hpp"
 
@@ -20,7 +21,6 @@
 #include <asio/write.hpp>
 #include <nlohmann/json.hpp>
 
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -69,25 +69,6 @@ std::string random_ice_chars(std::size_t n) {
     crypto::random_bytes(bytes);
     for (std::size_t i = 0; i < n; ++i)
         out[i] = kChars[bytes[i] % kChars.size()];
-    return out;
-}
-
-std::vector<util::IpAddress> interface_addresses() {
-    std::vector<util::IpAddress> out;
-    ifaddrs* list = nullptr;
-    if (getifaddrs(&list) == 0) {
-        for (auto* i = list; i; i = i->ifa_next) {
-            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
-                continue;
-            const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-            auto ip = util::IpAddress::v4(ntohl(in->sin_addr.s_addr));
-            if (!ip.is_loopback() && std::find(out.begin(), out.end(), ip) == out.end())
-                out.push_back(ip);
-        }
-        freeifaddrs(list);
-    }
-    if (out.empty())
-        out.push_back(util::IpAddress::loopback(util::Family::V4));
     return out;
 }
 
@@ -437,7 +418,7 @@ int run_ice(const IceOptions& options, app::Logger& log) {
         if (auto ip = util::IpAddress::parse(text))
             ips.push_back(*ip);
     if (ips.empty())
-        ips = interface_addresses();
+        ips = net::interface_addresses(util::Family::V4);
     config.gather_timeout = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(3000),
                                                                 options.client.timeout / 3);
 
