@@ -2,6 +2,7 @@
 
 #include "tls/credentials.hpp"
 #include "tls/dtls_cookie.hpp"
+#include "tls/engine.hpp"
 #include "tls/rng.hpp"
 
 #include <mbedtls/error.h>
@@ -69,12 +70,29 @@ void set_common(Context::Parts& p, Transport transport, std::chrono::millisecond
     }
 }
 
+// RFC 5764 §4.1.2 profiles in our order of preference (mbedTLS 2.28 has no AEAD ones); the list
+// must outlive every config, and the server picks the first of its own it shares with the client.
+constexpr mbedtls_ssl_srtp_profile kSrtpProfiles[] = {MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80,
+                                                      MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_32,
+                                                      MBEDTLS_TLS_SRTP_UNSET};
+
+void set_dtls_srtp(Context::Parts& p, Transport transport) {
+    if (transport != Transport::Datagram)
+        throw std::runtime_error("DTLS-SRTP needs the datagram transport");
+    const int rc = mbedtls_ssl_conf_dtls_srtp_protection_profiles(&p.conf, kSrtpProfiles);
+    if (rc != 0)
+        fail("cannot set the DTLS-SRTP profiles", rc);
+    // Keys are exported per session through this callback (see engine.cpp).
+    Engine::install_srtp_key_export(&p.conf);
+}
+
 } // namespace
 
 Context::Context(std::unique_ptr<Parts> parts, bool server, Transport transport, uint16_t mtu,
-                 std::shared_ptr<const Credentials> credentials, std::shared_ptr<CookieJar> cookies)
+                 std::shared_ptr<const Credentials> credentials, std::shared_ptr<CookieJar> cookies,
+                 bool dtls_srtp)
     : parts_(std::move(parts)), server_(server), transport_(transport), mtu_(mtu),
-      credentials_(std::move(credentials)), cookies_(std::move(cookies)) {}
+      credentials_(std::move(credentials)), cookies_(std::move(cookies)), dtls_srtp_(dtls_srtp) {}
 
 Context::~Context() = default;
 
@@ -97,16 +115,26 @@ std::shared_ptr<const Context> Context::server(std::shared_ptr<const Credentials
     if (rc != 0)
         fail("cannot use the certificate", rc);
     std::shared_ptr<CookieJar> cookies;
-    if (options.transport == Transport::Datagram) {
+    if (options.transport == Transport::Datagram && !options.dtls_cookie_exchange) {
+        // No HelloVerifyRequest: the caller vouches for the client's address (ICE).
+        mbedtls_ssl_conf_dtls_cookies(&p->conf, nullptr, nullptr, nullptr);
+    } else if (options.transport == Transport::Datagram) {
         // RFC 6347 §4.2.1: stateless cookies (HelloVerifyRequest) against spoofed sources; the
         // Context keeps the jar alive for the callbacks.
         cookies = options.dtls_cookies ? options.dtls_cookies : std::make_shared<CookieJar>();
         mbedtls_ssl_conf_dtls_cookies(&p->conf, CookieJar::mbedtls_write, CookieJar::mbedtls_check,
                                       cookies.get());
     }
+    if (options.dtls_srtp) {
+        set_dtls_srtp(*p, options.transport);
+        // WebRTC: ask for the peer's (self-signed) certificate but let the caller judge it by
+        // its fingerprint (RFC 8827 §6.5); OPTIONAL keeps a failed chain check non-fatal.
+        mbedtls_ssl_conf_authmode(&p->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+    }
     set_alpn(*p, options.alpn);
     return std::make_shared<const Context>(std::move(p), true, options.transport, options.dtls_mtu,
-                                           std::move(credentials), std::move(cookies));
+                                           std::move(credentials), std::move(cookies),
+                                           options.dtls_srtp);
 }
 
 std::shared_ptr<const Context> Context::client(const ClientOptions& options) {
@@ -132,9 +160,14 @@ std::shared_ptr<const Context> Context::client(const ClientOptions& options) {
         if (rc != 0)
             fail("cannot use the client certificate", rc);
     }
+    if (options.dtls_srtp) {
+        set_dtls_srtp(*p, options.transport);
+        // RFC 8122 §5: the SDP fingerprint, checked by the caller, authenticates the server.
+        mbedtls_ssl_conf_authmode(&p->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+    }
     set_alpn(*p, options.alpn);
     return std::make_shared<const Context>(std::move(p), false, options.transport, options.dtls_mtu,
-                                           options.own);
+                                           options.own, nullptr, options.dtls_srtp);
 }
 
 namespace {

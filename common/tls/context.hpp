@@ -38,6 +38,15 @@ struct ServerOptions {
     // context and the server's front door (dtls_server) so both accept the same cookies. Null:
     // the context makes its own (ReloadableContext stores it here, kept across reloads).
     std::shared_ptr<CookieJar> dtls_cookies;
+    // DTLS: false skips the HelloVerifyRequest round trip (RFC 6347 §4.2.1), for a server whose
+    // caller has already checked the client's address (ICE connectivity checks, RFC 8445).
+    // No jar is used then and Engine::set_peer_id() becomes optional.
+    bool dtls_cookie_exchange = true;
+    // DTLS-SRTP (RFC 5764 §4.1.1): accept use_srtp with SRTP_AES128_CM_HMAC_SHA1_80, then _32.
+    // Also asks the client for a certificate (WebRTC peers always send a self-signed one) and
+    // accepts it unverified: the caller checks Engine::peer_fingerprint_sha256() against the
+    // SDP fingerprint (RFC 8122 §5, RFC 8827 §6.5).
+    bool dtls_srtp = false;
 };
 
 struct ClientOptions {
@@ -51,6 +60,10 @@ struct ClientOptions {
     uint16_t dtls_mtu = 1200;
     std::chrono::milliseconds dtls_retransmit_min{1000};
     std::chrono::milliseconds dtls_retransmit_max{60000};
+    // DTLS-SRTP (RFC 5764 §4.1.1): offer use_srtp with SRTP_AES128_CM_HMAC_SHA1_80, then _32.
+    // The server certificate is then accepted unverified whatever verify_peer says: the caller
+    // checks Engine::peer_fingerprint_sha256() against the SDP fingerprint (RFC 8122 §5).
+    bool dtls_srtp = false;
 };
 
 class Context {
@@ -72,11 +85,17 @@ public:
 
     // DTLS server: the jar behind its cookie callbacks; null otherwise.
     const std::shared_ptr<CookieJar>& cookies() const { return cookies_; }
+    // DTLS server: whether ClientHellos must carry a cookie (ServerOptions::dtls_cookie_exchange).
+    bool cookie_exchange() const {
+        return server_ && transport_ == Transport::Datagram && cookies_;
+    }
+    // use_srtp is offered (client) or accepted (server).
+    bool dtls_srtp() const { return dtls_srtp_; }
 
     struct Parts;
     Context(std::unique_ptr<Parts> parts, bool server, Transport transport, uint16_t mtu,
             std::shared_ptr<const Credentials> credentials,
-            std::shared_ptr<CookieJar> cookies = nullptr);
+            std::shared_ptr<CookieJar> cookies = nullptr, bool dtls_srtp = false);
 
 private:
     std::unique_ptr<Parts> parts_;
@@ -85,6 +104,7 @@ private:
     uint16_t mtu_;
     std::shared_ptr<const Credentials> credentials_;
     std::shared_ptr<CookieJar> cookies_;
+    bool dtls_srtp_ = false;
 };
 
 // Thread-safe holder of the current server context.

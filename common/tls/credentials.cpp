@@ -11,6 +11,7 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -246,9 +247,9 @@ Credentials::self_signed(std::chrono::system_clock::time_point now,
     return std::make_shared<const Credentials>(std::move(parts), std::move(chain));
 }
 
-std::string Credentials::fingerprint_sha256() const {
+std::string fingerprint_sha256(std::span<const uint8_t> der) {
     unsigned char digest[32];
-    mbedtls_sha256_ret(parts_->crt.raw.p, parts_->crt.raw.len, digest, 0);
+    mbedtls_sha256_ret(der.data(), der.size(), digest, 0);
     static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
     out.reserve(sizeof(digest) * 3);
@@ -259,6 +260,21 @@ std::string Credentials::fingerprint_sha256() const {
         out.push_back(kHex[digest[i] & 0x0f]);
     }
     return out;
+}
+
+bool same_fingerprint(std::string_view a, std::string_view b) {
+    if (a.empty() || a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+        if (std::tolower(x) != std::tolower(y))
+            return false;
+    }
+    return true;
+}
+
+std::string Credentials::fingerprint_sha256() const {
+    return rtc::tls::fingerprint_sha256({parts_->crt.raw.p, parts_->crt.raw.len});
 }
 
 std::string Credentials::subject() const {

@@ -29,6 +29,12 @@ struct SelfSignedOptions {
     std::chrono::hours validity{24 * 30};
 };
 
+// SHA-256 of `der` as colon-separated upper-case hex, "AB:CD:..." (RFC 8122 §5).
+std::string fingerprint_sha256(std::span<const uint8_t> der);
+// Whether two "AB:CD:..." fingerprints are the same, ignoring letter case (RFC 8122 §5 writes
+// upper case, some peers send lower case). Empty never matches.
+bool same_fingerprint(std::string_view a, std::string_view b);
+
 class Credentials {
 public:
     // The leaf certificate first, then intermediates; the key must match the leaf.

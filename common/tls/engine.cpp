@@ -1,8 +1,10 @@
 #include "tls/engine.hpp"
 
 #include "tls/context.hpp"
+#include "tls/credentials.hpp"
 
 #include <mbedtls/error.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/ssl.h>
 
 #include <algorithm>
@@ -139,12 +141,24 @@ struct Engine::Impl {
     MessageQueue plaintext;               // decrypted application data
     ByteQueue early_writes;               // Stream: plaintext written during the handshake
 
+    // DTLS-SRTP: the exporter output of the last key derivation (RFC 5764 §4.2), then the
+    // keying material once the handshake is done.
+    std::array<uint8_t, 2 * (SrtpKeyingMaterial::kKeySize + SrtpKeyingMaterial::kSaltSize)>
+        srtp_export{};
+    bool srtp_exported = false;
+    std::optional<SrtpKeyingMaterial> srtp_keying;
+
     explicit Impl(std::shared_ptr<const Context> ctx)
         : context(std::move(ctx)), datagram(context->transport() == Transport::Datagram),
           output(datagram), plaintext(datagram) {
         mbedtls_ssl_init(&ssl);
     }
-    ~Impl() { mbedtls_ssl_free(&ssl); }
+    ~Impl() {
+        mbedtls_ssl_free(&ssl);
+        mbedtls_platform_zeroize(srtp_export.data(), srtp_export.size());
+        if (srtp_keying)
+            mbedtls_platform_zeroize(&*srtp_keying, sizeof(*srtp_keying));
+    }
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
 
@@ -196,6 +210,91 @@ struct Engine::Impl {
     }
 };
 
+namespace {
+
+// mbedTLS 2.28 has only the config-level mbedtls_ssl_conf_export_keys_ext_cb(), whose context
+// pointer is shared by every session of the (shared) config, and the randoms it needs are freed
+// with the handshake state. But the callback runs synchronously inside mbedtls_ssl_handshake(),
+// on the thread of the Engine driving it: pump() publishes its Impl in this thread-local slot
+// for the duration of the call, so the callback writes into the right session.
+thread_local Engine::Impl* t_pumping = nullptr;
+
+class PumpScope {
+public:
+    explicit PumpScope(Engine::Impl* impl) : previous_(t_pumping) { t_pumping = impl; }
+    ~PumpScope() { t_pumping = previous_; }
+    PumpScope(const PumpScope&) = delete;
+    PumpScope& operator=(const PumpScope&) = delete;
+
+private:
+    Engine::Impl* previous_;
+};
+
+// mbedtls_ssl_export_keys_ext_t: called once per key derivation with the master secret.
+int export_srtp_keys(void*, const unsigned char* master_secret, const unsigned char*, std::size_t,
+                     std::size_t, std::size_t, const unsigned char client_random[32],
+                     const unsigned char server_random[32], mbedtls_tls_prf_types prf) {
+    Engine::Impl* impl = t_pumping;
+    if (impl == nullptr)
+        return 0;
+    // RFC 5705 §4 with no context: PRF(master_secret, label, client_random ‖ server_random);
+    // RFC 5764 §4.2 names the label.
+    std::array<unsigned char, 64> seed;
+    std::memcpy(seed.data(), client_random, 32);
+    std::memcpy(seed.data() + 32, server_random, 32);
+    const int rc =
+        mbedtls_ssl_tls_prf(prf, master_secret, 48, "EXTRACTOR-dtls_srtp", seed.data(), seed.size(),
+                            impl->srtp_export.data(), impl->srtp_export.size());
+    impl->srtp_exported = rc == 0;
+    return rc;
+}
+
+// The negotiated profile and the exporter output split as RFC 5764 §4.2 orders it.
+std::optional<SrtpKeyingMaterial> srtp_keying_of(mbedtls_ssl_context* ssl,
+                                                 const Engine::Impl& impl) {
+    if (!impl.srtp_exported)
+        return std::nullopt;
+    mbedtls_dtls_srtp_info info;
+    mbedtls_ssl_get_dtls_srtp_negotiation_result(ssl, &info);
+    SrtpKeyingMaterial keys;
+    switch (info.chosen_dtls_srtp_profile) {
+    case MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_80:
+        keys.profile = SrtpProfile::Aes128CmHmacSha1_80;
+        break;
+    case MBEDTLS_TLS_SRTP_AES128_CM_HMAC_SHA1_32:
+        keys.profile = SrtpProfile::Aes128CmHmacSha1_32;
+        break;
+    default:
+        return std::nullopt; // the peer did not offer or accept use_srtp
+    }
+    const uint8_t* p = impl.srtp_export.data();
+    std::memcpy(keys.client_key.data(), p, keys.client_key.size());
+    p += keys.client_key.size();
+    std::memcpy(keys.server_key.data(), p, keys.server_key.size());
+    p += keys.server_key.size();
+    std::memcpy(keys.client_salt.data(), p, keys.client_salt.size());
+    p += keys.client_salt.size();
+    std::memcpy(keys.server_salt.data(), p, keys.server_salt.size());
+    return keys;
+}
+
+} // namespace
+
+void Engine::install_srtp_key_export(mbedtls_ssl_config* conf) {
+    mbedtls_ssl_conf_export_keys_ext_cb(conf, export_srtp_keys, nullptr);
+}
+
+std::optional<SrtpKeyingMaterial> Engine::srtp_keying() const {
+    return impl_->srtp_keying;
+}
+
+std::string Engine::peer_fingerprint_sha256() const {
+    const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&impl_->ssl);
+    if (peer == nullptr || peer->raw.p == nullptr || peer->raw.len == 0)
+        return {};
+    return fingerprint_sha256({peer->raw.p, peer->raw.len});
+}
+
 Engine::Engine(std::shared_ptr<const Context> context) {
     if (!context)
         throw std::runtime_error("TLS engine without a context");
@@ -238,7 +337,7 @@ void Engine::feed(std::span<const uint8_t> ciphertext, TimePoint now) {
     impl_->now = now;
     if (state_ == EngineState::Failed || state_ == EngineState::Closed)
         return;
-    if (impl_->datagram && impl_->context->is_server() && impl_->peer_id.empty()) {
+    if (impl_->datagram && impl_->context->cookie_exchange() && impl_->peer_id.empty()) {
         // RFC 6347 §4.2.1: the cookie is bound to the client's address, so it must be known.
         error_ = "DTLS server session without set_peer_id()";
         state_ = EngineState::Failed;
@@ -274,6 +373,7 @@ void Engine::fail(int code, const char* where) {
 
 void Engine::pump() {
     mbedtls_ssl_context* ssl = &impl_->ssl;
+    const PumpScope scope(impl_.get());
     // Rounds are state changes (handshake done, client reconnect); each is rare.
     for (int round = 0; round < kMaxPumpRounds; ++round) {
         if (state_ == EngineState::Handshaking) {
@@ -295,6 +395,10 @@ void Engine::pump() {
             state_ = EngineState::Open;
             const char* proto = mbedtls_ssl_get_alpn_protocol(ssl);
             alpn_ = proto ? proto : "";
+            if (impl_->context->dtls_srtp())
+                impl_->srtp_keying = srtp_keying_of(ssl, *impl_);
+            mbedtls_platform_zeroize(impl_->srtp_export.data(), impl_->srtp_export.size());
+            impl_->srtp_exported = false;
             if (!impl_->early_writes.empty()) {
                 const bool ok = write({impl_->early_writes.data(), impl_->early_writes.size()});
                 impl_->early_writes.clear();
@@ -327,6 +431,7 @@ void Engine::pump() {
             // session and kept the ClientHello, so handshake again.
             state_ = EngineState::Handshaking;
             alpn_.clear();
+            impl_->srtp_keying.reset();
             continue;
         }
         fail(rc, "TLS read failed");

@@ -15,7 +15,14 @@
 //   if (auto d = tls.next_deadline()) arm_timer(*d);     // DTLS: then tls.on_timer(now)
 //
 // For a DTLS server, call set_peer_id() with the client's transport address first: the
-// cookie exchange (RFC 6347 §4.2.1) binds the cookie to it. A client starts with start(now).
+// cookie exchange (RFC 6347 §4.2.1) binds the cookie to it (not needed when the context was
+// built with dtls_cookie_exchange = false). A client starts with start(now).
+//
+// DTLS-SRTP (RFC 5764; contexts built with dtls_srtp = true), once is_open():
+//   auto keys = tls.srtp_keying();                      // nullopt: the peer refused use_srtp
+//   if (!keys || !same_fingerprint(tls.peer_fingerprint_sha256(), sdp_fp)) drop(); // RFC 8122
+//   rtc::srtp::Session srtp(*keys, rtc::srtp::Role::DtlsServer);
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -26,10 +33,31 @@
 #include <string_view>
 
 struct mbedtls_ssl_context;
+struct mbedtls_ssl_config;
 
 namespace rtc::tls {
 
 class Context;
+
+// DTLS-SRTP protection profiles mbedTLS 2.28 offers (RFC 5764 §4.1.2, IANA values).
+enum class SrtpProfile : uint16_t {
+    Aes128CmHmacSha1_80 = 0x0001,
+    Aes128CmHmacSha1_32 = 0x0002,
+};
+
+// The keys exported after a DTLS-SRTP handshake (RFC 5764 §4.2): 2 * (16 + 14) bytes of
+// TLS-Exporter("EXTRACTOR-dtls_srtp") split as client_key | server_key | client_salt |
+// server_salt. "client" is the DTLS client, whatever the ICE or SDP roles.
+struct SrtpKeyingMaterial {
+    static constexpr std::size_t kKeySize = 16;  // AES-128 master key
+    static constexpr std::size_t kSaltSize = 14; // master salt
+    SrtpProfile profile = SrtpProfile::Aes128CmHmacSha1_80;
+    std::array<uint8_t, kKeySize> client_key{};
+    std::array<uint8_t, kKeySize> server_key{};
+    std::array<uint8_t, kSaltSize> client_salt{};
+    std::array<uint8_t, kSaltSize> server_salt{};
+    friend bool operator==(const SrtpKeyingMaterial&, const SrtpKeyingMaterial&) = default;
+};
 
 enum class EngineState {
     Handshaking,
@@ -79,8 +107,17 @@ public:
     // The negotiated ALPN protocol (RFC 7301), empty if none.
     std::string_view alpn() const { return alpn_; }
     const std::string& error() const { return error_; }
+    // DTLS-SRTP (RFC 5764): the negotiated profile and exported keys once Open; nullopt before,
+    // if the context has dtls_srtp off, or if the peer did not agree on use_srtp.
+    std::optional<SrtpKeyingMaterial> srtp_keying() const;
+    // SHA-256 of the peer certificate's DER, "AB:CD:..." (RFC 8122 §5); empty if the peer sent
+    // none. With dtls_srtp the certificate is not verified by mbedTLS: compare this with the
+    // SDP a=fingerprint (RFC 8827 §6.5) before trusting the session.
+    std::string peer_fingerprint_sha256() const;
     // For extensions used later (DTLS-SRTP keys, peer certificate).
     mbedtls_ssl_context* native();
+    // For Context: routes the config's key-export callback to the Engine whose handshake runs.
+    static void install_srtp_key_export(mbedtls_ssl_config* conf);
 
     struct Impl;
 
