@@ -51,7 +51,8 @@ std::vector<uint8_t> concat(std::vector<uint8_t> a, const std::vector<uint8_t>& 
 TEST_CASE("tls: a ClientHello in two records of one datagram comes out whole") {
     // OpenSSL behind aiortc: 245 bytes as 231 + 14 in one 295-byte datagram.
     const auto body = body_of(245);
-    const auto datagram = concat(fragment_record(body, 0, 231, 1), fragment_record(body, 231, 14, 2));
+    const auto datagram =
+        concat(fragment_record(body, 0, 231, 1), fragment_record(body, 231, 14, 2));
     ClientHelloReassembly r;
     auto out = r.feed(datagram);
     REQUIRE(out.kind == ClientHelloReassembly::Kind::Complete);

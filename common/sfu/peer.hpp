@@ -1,0 +1,108 @@
+#pragma once
+// One WHIP publisher or WHEP subscriber as the Router keeps it: its ICE credentials and selected
+// address, its DTLS session and SRTP keys, and its tracks (received from a publisher, sent to a
+// subscriber). Plain state; the Router holds the logic.
+#include "rtp/keyframe.hpp"
+#include "rtp/nack_tracker.hpp"
+#include "rtp/receive_stats.hpp"
+#include "rtp/retransmit_buffer.hpp"
+#include "rtp/rewrite.hpp"
+#include "srtp/session.hpp"
+#include "tls/client_hello_reassembly.hpp"
+#include "tls/engine.hpp"
+#include "util/ip_address.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace rtc::sfu {
+
+// Where the Router's datagrams go (the shell queues them on its UDP socket).
+class DatagramSink {
+public:
+    virtual ~DatagramSink() = default;
+    virtual void send(std::span<const uint8_t> datagram, const util::Endpoint& to) = 0;
+};
+
+enum class MediaKind : uint8_t { Audio, Video };
+
+// The header extensions the SFU understands (RFC 8285 ids as negotiated, 0 = absent).
+struct ExtensionIds {
+    uint8_t mid = 0;           // urn:ietf:params:rtp-hdrext:sdes:mid (RFC 8843 §15)
+    uint8_t rid = 0;           // urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id (RFC 8852)
+    uint8_t repaired_rid = 0;  // ...:sdes:repaired-rtp-stream-id
+    uint8_t audio_level = 0;   // urn:ietf:params:rtp-hdrext:ssrc-audio-level (RFC 6464)
+    uint8_t abs_send_time = 0; // http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time
+};
+
+// A track a publisher sends: one m-section, one codec (the SFU answers one per section).
+struct InTrack {
+    std::string mid;
+    MediaKind kind = MediaKind::Audio;
+    rtp::Codec codec = rtp::Codec::Other;
+    std::string codec_name; // rtpmap encoding name as offered, e.g. "VP8"
+    uint32_t clock_rate = 90000;
+    uint16_t channels = 0;
+    std::string fmtp;
+    uint8_t payload_type = 0;
+    uint32_t ssrc = 0; // from a=ssrc, or learned from the first packet (by mid or payload type)
+    ExtensionIds extensions;
+    rtp::ReceiveStats stats;
+    rtp::NackTracker nacks;
+    // The publisher's packets as received (plaintext), to answer any subscriber's NACK.
+    std::unique_ptr<rtp::RetransmitBuffer> history;
+    std::chrono::steady_clock::time_point last_keyframe_request{};
+    bool keyframe_pending = false; // a subscriber waits for one
+    uint64_t packets = 0;
+    uint32_t last_sr_middle = 0; // for the RR's LSR (RFC 3550 §6.4.1)
+    std::chrono::steady_clock::time_point last_sr_time{};
+};
+
+// A track a subscriber receives from the stream's publisher.
+struct OutTrack {
+    std::string mid;
+    MediaKind kind = MediaKind::Audio;
+    std::string codec_name; // must match the source's
+    uint8_t payload_type = 0;
+    uint32_t ssrc = 0;
+    ExtensionIds extensions;
+    bool attached = false; // fed by the stream's publisher's track source_track
+    std::size_t source_track = 0;
+    rtp::ExtensionPlan plan; // source extension ids -> ours, plus our mid
+    bool started = false;    // video: waiting for a keyframe before the first packet
+    bool has_sent = false;
+    uint16_t sequence_offset = 0; // out = in + offset (RFC 3550 §5.1 continuity across sources)
+    uint32_t timestamp_offset = 0;
+    uint16_t last_sequence = 0;
+    uint32_t last_timestamp = 0;
+    uint32_t packets = 0;
+    uint32_t octets = 0;
+};
+
+enum class PeerRole : uint8_t { Publisher, Subscriber };
+
+struct Peer {
+    std::string id;
+    std::string stream;
+    PeerRole role = PeerRole::Publisher;
+    std::string local_ufrag;
+    std::string local_pwd;
+    std::string remote_fingerprint;        // sha-256 from the offer, "AB:CD:..."
+    std::optional<util::Endpoint> address; // the nominated (else the last checked) address
+    std::unique_ptr<tls::Engine> dtls;
+    std::unique_ptr<tls::ClientHelloReassembly> hello; // while the ClientHello arrives in pieces
+    std::optional<srtp::Session> srtp;
+    uint32_t rtcp_ssrc = 0; // our sender SSRC in RTCP to this peer
+    std::chrono::steady_clock::time_point created{};
+    std::chrono::steady_clock::time_point last_check{};
+    bool connected = false; // DTLS-SRTP up
+    std::vector<InTrack> in_tracks;
+    std::vector<OutTrack> out_tracks;
+};
+
+} // namespace rtc::sfu

@@ -1,0 +1,870 @@
+#include "sfu/router.hpp"
+
+#include "crypto/random.hpp"
+#include "ice/lite.hpp"
+#include "rtp/demux.hpp"
+#include "rtp/rtcp.hpp"
+#include "rtp/rtcp_builder.hpp"
+#include "sdp/answer.hpp"
+#include "sdp/parse.hpp"
+#include "stun/message.hpp"
+#include "tls/context.hpp"
+#include "util/hex.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace rtc::sfu {
+
+namespace {
+
+constexpr std::size_t kPacketBuffer = 1500 + srtp::Session::kMaxTrailer;
+constexpr std::size_t kHistoryPackets = 512;       // RFC 4585 §6.2.1 NACK answers, per video track
+constexpr std::chrono::seconds kReportInterval{1}; // RFC 3550 §6.2 (a fixed 1 s here)
+constexpr std::string_view kMidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
+constexpr std::string_view kRidUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
+constexpr std::string_view kRepairedRidUri =
+    "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
+constexpr std::string_view kIceChars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// RFC 8445 §5.3: ice-char strings (ufrag >= 4, pwd >= 22).
+std::string random_ice_string(std::size_t n) {
+    std::string s(n, 'a');
+    std::array<uint8_t, 64> bytes{};
+    crypto::random_bytes(std::span(bytes).first(n));
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = kIceChars[bytes[i] % kIceChars.size()];
+    return s;
+}
+
+uint32_t random_u32() {
+    std::array<uint8_t, 4> b{};
+    crypto::random_bytes(b);
+    const uint32_t v =
+        (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+    return v == 0 ? 1 : v;
+}
+
+ExtensionIds extension_ids(const sdp::MediaDescription& m) {
+    ExtensionIds ids;
+    for (const auto& e : m.extmaps) {
+        if (e.id == 0 || e.id > 255)
+            continue;
+        const auto id = static_cast<uint8_t>(e.id);
+        if (e.uri == kMidUri)
+            ids.mid = id;
+        else if (e.uri == kRidUri)
+            ids.rid = id;
+        else if (e.uri == kRepairedRidUri)
+            ids.repaired_rid = id;
+    }
+    return ids;
+}
+
+std::optional<MediaKind> media_kind(const sdp::MediaDescription& m) {
+    if (m.kind == sdp::MediaKind::Audio)
+        return MediaKind::Audio;
+    if (m.kind == sdp::MediaKind::Video)
+        return MediaKind::Video;
+    return std::nullopt;
+}
+
+} // namespace
+
+Router::Router(RouterConfig config, TimePoint now)
+    : config_(std::move(config)), scratch_(kPacketBuffer), out_(kPacketBuffer),
+      next_report_(now + kReportInterval) {
+    fingerprint_ = config_.certificate->fingerprint_sha256();
+    tls::ServerOptions options;
+    options.transport = tls::Transport::Datagram;
+    options.dtls_srtp = true;
+    options.dtls_cookie_exchange = false; // ICE checked the address (RFC 8445 §2.5)
+    options.dtls_retransmit_min = std::chrono::milliseconds(400);
+    options.dtls_retransmit_max = std::chrono::milliseconds(6400);
+    dtls_context_ = tls::Context::server(config_.certificate, options);
+}
+
+Router::~Router() = default;
+
+Negotiation Router::fail(int status, std::string error) {
+    Negotiation n;
+    n.status = status;
+    n.error = std::move(error);
+    return n;
+}
+
+std::string Router::new_resource_id() {
+    std::array<uint8_t, 12> bytes{};
+    for (;;) {
+        crypto::random_bytes(bytes);
+        auto id = util::to_hex(bytes);
+        if (!peers_.count(id))
+            return id;
+    }
+}
+
+namespace {
+
+struct Prepared {
+    sdp::SessionDescription offer;
+    std::string remote_ufrag;
+    std::string fingerprint;
+};
+
+// The offer's transport parameters (RFC 8829 §5.8): ICE credentials and the DTLS fingerprint of
+// the first section (aiortc repeats them per section; BUNDLE makes the first one count).
+std::optional<Prepared> prepare(std::string_view text, std::string& error) {
+    auto parsed = sdp::parse(text);
+    if (!parsed) {
+        error = "bad SDP offer: " + parsed.error;
+        return std::nullopt;
+    }
+    Prepared p{std::move(*parsed.description), {}, {}};
+    if (p.offer.media.empty()) {
+        error = "the offer has no media section";
+        return std::nullopt;
+    }
+    const auto ice = sdp::effective_ice(p.offer, 0);
+    if (ice.ufrag.empty() || ice.pwd.empty()) {
+        error = "the offer has no a=ice-ufrag/a=ice-pwd";
+        return std::nullopt;
+    }
+    auto fp = sdp::effective_fingerprint(p.offer, 0);
+    if (!fp || !sdp::iequals(fp->algorithm, "sha-256")) {
+        error = "the offer has no sha-256 a=fingerprint (RFC 8122)";
+        return std::nullopt;
+    }
+    const auto setup = sdp::effective_setup(p.offer, 0);
+    if (setup == "passive") {
+        error = "a=setup:passive offers are not supported (the SFU is the DTLS server)";
+        return std::nullopt;
+    }
+    p.remote_ufrag = ice.ufrag;
+    p.fingerprint = fp->value;
+    return p;
+}
+
+} // namespace
+
+Negotiation Router::publish(std::string_view stream, std::string_view offer, TimePoint now) {
+    if (peers_.size() >= config_.max_peers)
+        return fail(503, "too many peers (--max-peers)");
+    auto it = streams_.find(stream);
+    if (it != streams_.end() && it->second.publisher)
+        return fail(409, "the stream already has a publisher");
+    if (it == streams_.end() && streams_.size() >= config_.max_streams)
+        return fail(503, "too many streams (--max-streams)");
+    std::string error;
+    auto prepared = prepare(offer, error);
+    if (!prepared)
+        return fail(400, error);
+
+    auto peer = std::make_unique<Peer>();
+    peer->id = new_resource_id();
+    peer->stream = std::string(stream);
+    peer->role = PeerRole::Publisher;
+    peer->local_ufrag = random_ice_string(8);
+    peer->local_pwd = random_ice_string(24);
+    peer->remote_fingerprint = prepared->fingerprint;
+    peer->rtcp_ssrc = random_u32();
+    peer->created = now;
+
+    sdp::AnswerOptions options;
+    options.ice_ufrag = peer->local_ufrag;
+    options.ice_pwd = peer->local_pwd;
+    options.fingerprint = fingerprint_;
+    for (const auto& c : config_.candidates)
+        options.candidates.push_back({c.address.to_string(), c.port, "udp"});
+    options.rtx = false;    // retransmissions come on the primary SSRC (RFC 4585 NACK)
+    options.max_codecs = 1; // one codec per track keeps the forwarding a pure rewrite
+    std::vector<sdp::MediaPlan> plans;
+    for (std::size_t i = 0; i < prepared->offer.media.size(); ++i) {
+        const auto& m = prepared->offer.media[i];
+        sdp::MediaPlan plan;
+        plan.accept = media_kind(m) && sdp::sends(sdp::effective_direction(prepared->offer, i));
+        plan.direction = sdp::Direction::RecvOnly;
+        plans.push_back(plan);
+    }
+    auto answer = sdp::build_answer(prepared->offer, options, plans);
+    if (!answer)
+        return fail(400, "cannot answer the offer: " + answer.error);
+
+    for (std::size_t i = 0; i < answer.answer->media.size(); ++i) {
+        const auto& a = answer.answer->media[i];
+        const auto kind = media_kind(a);
+        if (a.port == 0 || !kind || a.codecs.empty())
+            continue;
+        InTrack t;
+        t.mid = a.mid;
+        t.kind = *kind;
+        const auto& codec = a.codecs.front();
+        t.codec_name = codec.name;
+        t.codec = rtp::codec_from_name(codec.name);
+        t.clock_rate = codec.clock_rate ? codec.clock_rate : 90000;
+        t.channels = codec.channels;
+        t.fmtp = codec.fmtp;
+        t.payload_type = codec.payload_type;
+        t.extensions = extension_ids(a);
+        // RFC 5576 a=ssrc: the first SSRC of the offered section (not an FID repair SSRC).
+        const auto& offered = prepared->offer.media[i];
+        if (!offered.ssrcs.empty())
+            t.ssrc = offered.ssrcs.front().ssrc;
+        if (t.kind == MediaKind::Video)
+            t.history = std::make_unique<rtp::RetransmitBuffer>(kHistoryPackets);
+        peer->in_tracks.push_back(std::move(t));
+    }
+    if (peer->in_tracks.empty())
+        return fail(400, "the offer sends no audio or video this server can receive");
+
+    peer->dtls = std::make_unique<tls::Engine>(dtls_context_);
+    Negotiation n;
+    n.resource = peer->id;
+    n.answer = sdp::serialize(*answer.answer);
+    n.etag = peer->local_ufrag;
+    auto& stream_entry = streams_[std::string(stream)];
+    stream_entry.publisher = peer.get();
+    by_ufrag_[peer->local_ufrag] = peer.get();
+    Peer& publisher = *peer;
+    peers_.emplace(peer->id, std::move(peer));
+    for (auto* subscriber : stream_entry.subscribers)
+        attach(*subscriber, publisher);
+    return n;
+}
+
+Negotiation Router::subscribe(std::string_view stream, std::string_view offer, TimePoint now) {
+    if (peers_.size() >= config_.max_peers)
+        return fail(503, "too many peers (--max-peers)");
+    auto it = streams_.find(stream);
+    if (it == streams_.end() || !it->second.publisher)
+        return fail(404, "no such stream: nobody publishes it");
+    if (it->second.subscribers.size() >= config_.max_subscribers)
+        return fail(503, "too many subscribers on this stream (--max-subscribers)");
+    std::string error;
+    auto prepared = prepare(offer, error);
+    if (!prepared)
+        return fail(400, error);
+    Peer& publisher = *it->second.publisher;
+
+    auto peer = std::make_unique<Peer>();
+    peer->id = new_resource_id();
+    peer->stream = std::string(stream);
+    peer->role = PeerRole::Subscriber;
+    peer->local_ufrag = random_ice_string(8);
+    peer->local_pwd = random_ice_string(24);
+    peer->remote_fingerprint = prepared->fingerprint;
+    peer->rtcp_ssrc = random_u32();
+    peer->created = now;
+
+    sdp::AnswerOptions options;
+    options.ice_ufrag = peer->local_ufrag;
+    options.ice_pwd = peer->local_pwd;
+    options.fingerprint = fingerprint_;
+    for (const auto& c : config_.candidates)
+        options.candidates.push_back({c.address.to_string(), c.port, "udp"});
+    options.rtx = false;
+    options.max_codecs = 1;
+    // Each receiving section of the offer gets the publisher's next track of its kind, and only
+    // that track's codec, so the subscriber's payload type for it is the one answered.
+    options.codecs.clear();
+    std::vector<sdp::MediaPlan> plans;
+    std::vector<std::optional<std::size_t>> sources;
+    std::vector<bool> used(publisher.in_tracks.size(), false);
+    for (std::size_t i = 0; i < prepared->offer.media.size(); ++i) {
+        const auto& m = prepared->offer.media[i];
+        sdp::MediaPlan plan;
+        plan.accept = false;
+        plan.direction = sdp::Direction::SendOnly;
+        std::optional<std::size_t> source;
+        const auto kind = media_kind(m);
+        if (kind && sdp::receives(sdp::effective_direction(prepared->offer, i))) {
+            for (std::size_t t = 0; t < publisher.in_tracks.size(); ++t) {
+                const auto& track = publisher.in_tracks[t];
+                if (used[t] || track.kind != *kind || !sdp::find_codec_by_name(m, track.codec_name))
+                    continue;
+                used[t] = true;
+                source = t;
+                plan.accept = true;
+                sdp::SendStream send;
+                send.ssrc = random_u32();
+                send.cname = "rtc-sfu";
+                send.stream_id = peer->stream;
+                send.track_id = peer->stream + "-" + track.mid;
+                plan.send = send;
+                if (std::find(options.codecs.begin(), options.codecs.end(), track.codec_name) ==
+                    options.codecs.end())
+                    options.codecs.push_back(track.codec_name);
+                break;
+            }
+        }
+        plans.push_back(plan);
+        sources.push_back(source);
+    }
+    if (options.codecs.empty())
+        return fail(400, "the offer receives none of the stream's tracks (kind or codec)");
+    auto answer = sdp::build_answer(prepared->offer, options, plans);
+    if (!answer)
+        return fail(400, "cannot answer the offer: " + answer.error);
+
+    for (std::size_t i = 0; i < answer.answer->media.size(); ++i) {
+        const auto& a = answer.answer->media[i];
+        if (a.port == 0 || !sources[i] || a.codecs.empty() || !plans[i].send)
+            continue;
+        const auto& track = publisher.in_tracks[*sources[i]];
+        const auto* codec = sdp::find_codec_by_name(a, track.codec_name);
+        if (!codec)
+            continue;
+        OutTrack out;
+        out.mid = a.mid;
+        out.kind = track.kind;
+        out.codec_name = track.codec_name;
+        out.payload_type = codec->payload_type;
+        out.ssrc = plans[i].send->ssrc;
+        out.extensions = extension_ids(a);
+        if (out.extensions.mid) {
+            // RFC 8843 §15: every packet names its m-section (the subscriber's mid).
+            out.plan.add_extra(out.extensions.mid,
+                               {reinterpret_cast<const uint8_t*>(out.mid.data()), out.mid.size()});
+        }
+        peer->out_tracks.push_back(std::move(out));
+    }
+    if (peer->out_tracks.empty())
+        return fail(400, "the offer receives none of the stream's tracks (kind or codec)");
+
+    peer->dtls = std::make_unique<tls::Engine>(dtls_context_);
+    Negotiation n;
+    n.resource = peer->id;
+    n.answer = sdp::serialize(*answer.answer);
+    n.etag = peer->local_ufrag;
+    it->second.subscribers.push_back(peer.get());
+    by_ufrag_[peer->local_ufrag] = peer.get();
+    Peer& subscriber = *peer;
+    peers_.emplace(peer->id, std::move(peer));
+    attach(subscriber, publisher);
+    return n;
+}
+
+void Router::attach(Peer& subscriber, Peer& publisher) {
+    std::vector<bool> used(publisher.in_tracks.size(), false);
+    for (auto& out : subscriber.out_tracks) {
+        out.attached = false;
+        out.started = false;
+        for (std::size_t t = 0; t < publisher.in_tracks.size(); ++t) {
+            const auto& track = publisher.in_tracks[t];
+            if (used[t] || track.kind != out.kind ||
+                !sdp::iequals(track.codec_name, out.codec_name))
+                continue;
+            used[t] = true;
+            out.attached = true;
+            out.source_track = t;
+            break;
+        }
+    }
+}
+
+bool Router::remove(std::string_view resource) {
+    auto it = peers_.find(std::string(resource));
+    if (it == peers_.end())
+        return false;
+    remove_peer(it->first, "deleted");
+    return true;
+}
+
+void Router::remove_peer(const std::string& id, std::string why) {
+    auto it = peers_.find(id);
+    if (it == peers_.end())
+        return;
+    Peer* peer = it->second.get();
+    by_ufrag_.erase(peer->local_ufrag);
+    if (peer->address) {
+        auto a = by_address_.find(*peer->address);
+        if (a != by_address_.end() && a->second == peer)
+            by_address_.erase(a);
+    }
+    auto s = streams_.find(peer->stream);
+    if (s != streams_.end()) {
+        auto& stream = s->second;
+        if (stream.publisher == peer) {
+            stream.publisher = nullptr;
+            for (auto* sub : stream.subscribers)
+                for (auto& out : sub->out_tracks)
+                    out.attached = false;
+        }
+        std::erase(stream.subscribers, peer);
+        if (!stream.publisher && stream.subscribers.empty())
+            streams_.erase(s);
+    }
+    removed_.emplace_back(id, std::move(why));
+    peers_.erase(it);
+}
+
+std::vector<std::pair<std::string, std::string>> Router::take_removed() {
+    return std::exchange(removed_, {});
+}
+
+RouterStats Router::stats() const {
+    RouterStats s = stats_;
+    s.publishers = s.subscribers = s.connected = 0;
+    for (const auto& [id, p] : peers_) {
+        (p->role == PeerRole::Publisher ? s.publishers : s.subscribers) += 1;
+        s.connected += p->connected ? 1 : 0;
+    }
+    s.streams = streams_.size();
+    return s;
+}
+
+void Router::on_datagram(std::span<const uint8_t> datagram, const util::Endpoint& from,
+                         TimePoint now, DatagramSink& sink) {
+    const auto kind = rtp::classify(datagram);
+    if (kind == rtp::PacketKind::Stun) {
+        auto m = stun::MessageView::parse(datagram);
+        if (!m) {
+            ++stats_.drops_malformed;
+            return;
+        }
+        auto names = ice::check_username(*m);
+        if (!names) {
+            ++stats_.drops_malformed;
+            return;
+        }
+        auto p = by_ufrag_.find(std::string(names->local));
+        if (p == by_ufrag_.end()) {
+            ++stats_.drops_unknown;
+            return;
+        }
+        Peer& peer = *p->second;
+        auto r = ice::answer_check(*m, from, peer.local_pwd, out_);
+        if (r.outcome == ice::CheckOutcome::BadIntegrity) {
+            ++stats_.drops_auth;
+            return;
+        }
+        if (r.size == 0) {
+            ++stats_.drops_malformed;
+            return;
+        }
+        sink.send(std::span(out_).first(r.size), from);
+        if (r.outcome != ice::CheckOutcome::Valid)
+            return;
+        ++stats_.checks;
+        peer.last_check = now;
+        // RFC 8445 §7.3.1.5: the nominated pair carries the media; until a nomination the
+        // latest valid check's address does (aggressive agents nominate at once).
+        if (!peer.address || (r.use_candidate && *peer.address != from)) {
+            if (peer.address) {
+                auto a = by_address_.find(*peer.address);
+                if (a != by_address_.end() && a->second == &peer)
+                    by_address_.erase(a);
+            }
+            peer.address = from;
+            by_address_[from] = &peer;
+        }
+        return;
+    }
+
+    auto a = by_address_.find(from);
+    if (a == by_address_.end()) {
+        ++stats_.drops_unknown;
+        return;
+    }
+    Peer& peer = *a->second;
+    if (kind == rtp::PacketKind::Dtls) {
+        if (peer.dtls->state() == tls::EngineState::Handshaking) {
+            if (!peer.hello)
+                peer.hello = std::make_unique<tls::ClientHelloReassembly>();
+            auto hello = peer.hello->feed(datagram);
+            if (hello.kind == tls::ClientHelloReassembly::Kind::Pending)
+                return;
+            if (hello.kind == tls::ClientHelloReassembly::Kind::Drop) {
+                ++stats_.drops_malformed;
+                return;
+            }
+            if (hello.kind == tls::ClientHelloReassembly::Kind::Complete) {
+                peer.dtls->feed(hello.record, now);
+                pump_dtls(peer, now, sink);
+                return;
+            }
+        } else {
+            peer.hello.reset();
+        }
+        peer.dtls->feed(datagram, now);
+        pump_dtls(peer, now, sink);
+        return;
+    }
+    if (kind != rtp::PacketKind::Rtp && kind != rtp::PacketKind::Rtcp) {
+        ++stats_.drops_malformed;
+        return;
+    }
+    if (!peer.srtp) {
+        ++stats_.drops_not_ready;
+        return;
+    }
+    if (datagram.size() > scratch_.size() - srtp::Session::kMaxTrailer) {
+        ++stats_.drops_malformed;
+        return;
+    }
+    std::copy(datagram.begin(), datagram.end(), scratch_.begin());
+    std::size_t length = datagram.size();
+    if (kind == rtp::PacketKind::Rtp) {
+        if (!peer.srtp->unprotect_rtp(scratch_, length)) {
+            ++stats_.drops_auth;
+            return;
+        }
+        if (peer.role == PeerRole::Publisher)
+            route_rtp(peer, std::span(scratch_).first(length), now, sink);
+        return;
+    }
+    if (!peer.srtp->unprotect_rtcp(scratch_, length)) {
+        ++stats_.drops_auth;
+        return;
+    }
+    ++stats_.rtcp_in;
+    const auto rtcp = std::span<const uint8_t>(scratch_).first(length);
+    if (peer.role == PeerRole::Subscriber) {
+        on_subscriber_rtcp(peer, rtcp, now, sink);
+        return;
+    }
+    // A publisher's SR gives the LSR of our receiver reports (RFC 3550 §6.4.1).
+    rtp::RtcpIterator packets(rtcp);
+    while (auto packet = packets.next()) {
+        auto sr = rtp::parse_sender_report(*packet);
+        if (!sr)
+            continue;
+        for (auto& t : peer.in_tracks)
+            if (t.ssrc == sr->sender_ssrc) {
+                t.last_sr_middle = static_cast<uint32_t>(sr->ntp_timestamp >> 16);
+                t.last_sr_time = now;
+            }
+    }
+}
+
+void Router::pump_dtls(Peer& peer, TimePoint now, DatagramSink& sink) {
+    for (auto out = peer.dtls->pending_output(); !out.empty(); out = peer.dtls->pending_output()) {
+        if (peer.address)
+            sink.send(out, *peer.address);
+        peer.dtls->consume_output();
+    }
+    // Application data is not used on this association (no data channels yet).
+    while (!peer.dtls->pending_plaintext().empty())
+        peer.dtls->consume_plaintext(peer.dtls->pending_plaintext().size());
+    if (peer.dtls->state() == tls::EngineState::Failed) {
+        ++stats_.dtls_failures;
+        remove_peer(peer.id, "DTLS failed: " + peer.dtls->error());
+        return;
+    }
+    if (peer.dtls->is_open() && !peer.connected)
+        on_connected(peer, now, sink);
+}
+
+void Router::on_connected(Peer& peer, TimePoint now, DatagramSink& sink) {
+    // RFC 8122 §5, RFC 8827 §6.5: the certificate must be the one the offer named.
+    const auto fingerprint = peer.dtls->peer_fingerprint_sha256();
+    if (!tls::same_fingerprint(fingerprint, peer.remote_fingerprint)) {
+        ++stats_.dtls_failures;
+        remove_peer(peer.id, "DTLS certificate does not match the SDP fingerprint");
+        return;
+    }
+    auto keys = peer.dtls->srtp_keying();
+    if (!keys) {
+        ++stats_.dtls_failures;
+        remove_peer(peer.id, "the peer did not negotiate DTLS-SRTP (RFC 5764)");
+        return;
+    }
+    peer.srtp.emplace(*keys, srtp::Role::DtlsServer);
+    peer.connected = true;
+    if (peer.role != PeerRole::Subscriber)
+        return;
+    // A new viewer needs a keyframe to start decoding.
+    auto s = streams_.find(peer.stream);
+    if (s == streams_.end() || !s->second.publisher)
+        return;
+    for (const auto& out : peer.out_tracks)
+        if (out.attached && out.kind == MediaKind::Video)
+            request_keyframe(*s->second.publisher, out.source_track, now, sink);
+}
+
+void Router::route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now,
+                       DatagramSink& sink) {
+    auto view = rtp::RtpView::parse(packet);
+    if (!view) {
+        ++stats_.drops_malformed;
+        return;
+    }
+    // Which track: by SSRC, else by the mid extension (RFC 8843 §15), else by payload type.
+    std::size_t index = publisher.in_tracks.size();
+    for (std::size_t i = 0; i < publisher.in_tracks.size(); ++i)
+        if (publisher.in_tracks[i].ssrc == view->ssrc()) {
+            index = i;
+            break;
+        }
+    if (index == publisher.in_tracks.size()) {
+        for (std::size_t i = 0; i < publisher.in_tracks.size(); ++i) {
+            auto& t = publisher.in_tracks[i];
+            if (t.payload_type != view->payload_type())
+                continue;
+            if (t.extensions.mid) {
+                auto mid = view->find_extension(t.extensions.mid);
+                if (mid && std::string_view(reinterpret_cast<const char*>(mid->data()),
+                                            mid->size()) != t.mid)
+                    continue;
+            }
+            if (t.ssrc != 0 && t.packets > 0)
+                continue; // that track already has its SSRC
+            t.ssrc = view->ssrc();
+            index = i;
+            break;
+        }
+    }
+    if (index == publisher.in_tracks.size()) {
+        ++stats_.drops_malformed;
+        return;
+    }
+    auto& track = publisher.in_tracks[index];
+    if (view->payload_type() != track.payload_type) {
+        ++stats_.drops_malformed;
+        return;
+    }
+    ++stats_.rtp_in;
+    stats_.bytes_in += packet.size();
+    ++track.packets;
+    const auto arrival = static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() *
+        track.clock_rate / 1000000);
+    track.stats.update(view->sequence(), view->timestamp(), arrival);
+    if (track.kind == MediaKind::Video) {
+        track.nacks.on_packet(view->sequence(), now);
+        track.history->store(view->sequence(), packet);
+    }
+    const bool keyframe =
+        track.kind == MediaKind::Video && rtp::is_keyframe(track.codec, view->payload());
+
+    auto s = streams_.find(publisher.stream);
+    if (s == streams_.end())
+        return;
+    for (auto* subscriber : s->second.subscribers) {
+        if (!subscriber->connected || !subscriber->address)
+            continue;
+        for (auto& out : subscriber->out_tracks) {
+            if (!out.attached || out.source_track != index)
+                continue;
+            if (!out.started) {
+                if (out.kind == MediaKind::Video && !keyframe)
+                    continue;
+                out.started = true;
+                // RFC 3550 §5.1: sequence and timestamp continue where the last source ended.
+                if (out.has_sent) {
+                    out.sequence_offset =
+                        static_cast<uint16_t>(out.last_sequence + 1 - view->sequence());
+                    out.timestamp_offset =
+                        out.last_timestamp + track.clock_rate / 50 - view->timestamp();
+                }
+            }
+            forward(*subscriber, out, *view, sink);
+        }
+    }
+}
+
+void Router::forward(Peer& subscriber, OutTrack& out, const rtp::RtpView& packet,
+                     DatagramSink& sink) {
+    rtp::RewriteParams params;
+    params.payload_type = out.payload_type;
+    params.sequence = static_cast<uint16_t>(packet.sequence() + out.sequence_offset);
+    params.timestamp = packet.timestamp() + out.timestamp_offset;
+    params.ssrc = out.ssrc;
+    params.extensions = &out.plan;
+    const auto size = rtp::rewrite(packet, params,
+                                   std::span(out_).first(out_.size() - srtp::Session::kMaxTrailer));
+    if (size == 0) {
+        ++stats_.drops_malformed;
+        return;
+    }
+    std::size_t length = size;
+    if (!subscriber.srtp->protect_rtp(out_, length))
+        return;
+    sink.send(std::span(out_).first(length), *subscriber.address);
+    ++stats_.rtp_out;
+    stats_.bytes_out += length;
+    ++out.packets;
+    out.octets += static_cast<uint32_t>(packet.payload().size());
+    if (!out.has_sent || static_cast<int16_t>(params.sequence - out.last_sequence) > 0) {
+        out.last_sequence = params.sequence;
+        out.last_timestamp = params.timestamp;
+    }
+    out.has_sent = true;
+}
+
+void Router::on_subscriber_rtcp(Peer& subscriber, std::span<const uint8_t> rtcp, TimePoint now,
+                                DatagramSink& sink) {
+    auto s = streams_.find(subscriber.stream);
+    Peer* publisher = s == streams_.end() ? nullptr : s->second.publisher;
+    auto find_out = [&](uint32_t ssrc) -> OutTrack* {
+        for (auto& out : subscriber.out_tracks)
+            if (out.ssrc == ssrc)
+                return &out;
+        return nullptr;
+    };
+    rtp::RtcpIterator packets(rtcp);
+    while (auto packet = packets.next()) {
+        auto fb = rtp::parse_feedback(*packet);
+        if (!fb)
+            continue;
+        switch (fb->kind()) {
+        case rtp::FeedbackKind::Pli:
+        case rtp::FeedbackKind::Fir: {
+            // RFC 4585 §6.3.1 / RFC 5104 §4.3.1: relayed to the publisher, throttled.
+            uint32_t ssrc = fb->media_ssrc;
+            if (fb->kind() == rtp::FeedbackKind::Fir && rtp::fir_count(*fb) > 0)
+                ssrc = rtp::fir_entry(*fb, 0).ssrc;
+            auto* out = find_out(ssrc);
+            if (out && out->attached && publisher)
+                request_keyframe(*publisher, out->source_track, now, sink);
+            break;
+        }
+        case rtp::FeedbackKind::Nack: {
+            // RFC 4585 §6.2.1: resend from the publisher track's history, rewritten for this
+            // subscriber again.
+            auto* out = find_out(fb->media_ssrc);
+            if (!out || !out->attached || !publisher || !subscriber.address)
+                break;
+            auto& track = publisher->in_tracks[out->source_track];
+            if (!track.history)
+                break;
+            std::array<uint16_t, 64> sequences{};
+            const auto n = rtp::nack_sequences(*fb, sequences);
+            stats_.nacks_in += n;
+            for (std::size_t i = 0; i < n; ++i) {
+                const auto in_sequence = static_cast<uint16_t>(sequences[i] - out->sequence_offset);
+                auto stored = track.history->find(in_sequence);
+                if (stored.empty())
+                    continue;
+                auto view = rtp::RtpView::parse(stored);
+                if (!view)
+                    continue;
+                forward(subscriber, *out, *view, sink);
+                ++stats_.retransmits;
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+void Router::request_keyframe(Peer& publisher, std::size_t index, TimePoint now,
+                              DatagramSink& sink) {
+    if (index >= publisher.in_tracks.size())
+        return;
+    auto& track = publisher.in_tracks[index];
+    if (track.kind != MediaKind::Video || track.ssrc == 0 || !publisher.srtp ||
+        now - track.last_keyframe_request < config_.keyframe_interval)
+        return;
+    track.last_keyframe_request = now;
+    const auto n = rtp::build_pli(out_, publisher.rtcp_ssrc, track.ssrc);
+    if (n == 0)
+        return;
+    ++stats_.keyframe_requests;
+    send_rtcp(publisher, out_, n, sink);
+}
+
+void Router::send_rtcp(Peer& peer, std::span<uint8_t> buffer, std::size_t length,
+                       DatagramSink& sink) {
+    if (!peer.srtp || !peer.address || !peer.srtp->protect_rtcp(buffer, length))
+        return;
+    sink.send(buffer.first(length), *peer.address);
+    ++stats_.rtcp_out;
+}
+
+void Router::report(Peer& publisher, TimePoint now, DatagramSink& sink) {
+    // RFC 3550 §6.4.2: one RR with a block per received track.
+    std::array<rtp::ReportBlock, rtp::kMaxReportBlocks> blocks{};
+    std::size_t count = 0;
+    for (auto& t : publisher.in_tracks) {
+        if (!t.stats.started() || count == blocks.size())
+            continue;
+        uint32_t dlsr = 0;
+        if (t.last_sr_middle != 0) {
+            const auto delay =
+                std::chrono::duration_cast<std::chrono::microseconds>(now - t.last_sr_time);
+            dlsr = static_cast<uint32_t>(delay.count() * 65536 / 1000000);
+        }
+        blocks[count++] = t.stats.report_block(t.ssrc, t.last_sr_middle, dlsr);
+    }
+    if (count == 0)
+        return;
+    const auto n =
+        rtp::build_receiver_report(out_, publisher.rtcp_ssrc, std::span(blocks).first(count));
+    if (n)
+        send_rtcp(publisher, out_, n, sink);
+}
+
+void Router::on_timer(TimePoint now, DatagramSink& sink) {
+    const bool report_due = now >= next_report_;
+    if (report_due)
+        next_report_ = now + kReportInterval;
+    std::vector<std::string> expired;
+    for (auto& [id, peer] : peers_) {
+        const auto since = peer->last_check == TimePoint{} ? peer->created : peer->last_check;
+        if (!peer->connected && now - peer->created > config_.connect_timeout) {
+            expired.push_back(id);
+            continue;
+        }
+        if (peer->connected && now - since > config_.consent_timeout) {
+            expired.push_back(id);
+            continue;
+        }
+        if (auto deadline = peer->dtls->next_deadline(); deadline && *deadline <= now) {
+            peer->dtls->on_timer(now);
+            if (peer->dtls->state() == tls::EngineState::Failed) {
+                expired.push_back(id);
+                continue;
+            }
+            for (auto out = peer->dtls->pending_output(); !out.empty();
+                 out = peer->dtls->pending_output()) {
+                if (peer->address)
+                    sink.send(out, *peer->address);
+                peer->dtls->consume_output();
+            }
+        }
+        if (!peer->connected || peer->role != PeerRole::Publisher)
+            continue;
+        // RFC 4585 §6.2.1: NACK the publisher's own losses.
+        for (auto& t : peer->in_tracks) {
+            if (t.kind != MediaKind::Video || t.ssrc == 0)
+                continue;
+            std::array<uint16_t, 64> missing{};
+            const auto n = t.nacks.due(now, missing);
+            if (n == 0)
+                continue;
+            std::sort(missing.begin(), missing.begin() + static_cast<std::ptrdiff_t>(n),
+                      [](uint16_t a, uint16_t b) { return static_cast<int16_t>(b - a) > 0; });
+            const auto size =
+                rtp::build_nack(out_, peer->rtcp_ssrc, t.ssrc, std::span(missing).first(n));
+            if (size) {
+                stats_.nacks_out += n;
+                send_rtcp(*peer, out_, size, sink);
+            }
+        }
+        if (report_due)
+            report(*peer, now, sink);
+    }
+    // Viewers still waiting for a keyframe ask again (the first PLI may have been lost).
+    for (auto& [name, stream] : streams_) {
+        if (!stream.publisher || !stream.publisher->connected)
+            continue;
+        for (auto* sub : stream.subscribers)
+            for (const auto& out : sub->out_tracks)
+                if (sub->connected && out.attached && !out.started && out.kind == MediaKind::Video)
+                    request_keyframe(*stream.publisher, out.source_track, now, sink);
+    }
+    for (const auto& id : expired) {
+        auto it = peers_.find(id);
+        if (it == peers_.end())
+            continue;
+        ++stats_.timeouts;
+        remove_peer(id, it->second->connected ? "consent expired (no checks, RFC 7675)"
+                                              : "never connected");
+    }
+}
+
+} // namespace rtc::sfu

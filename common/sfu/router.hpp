@@ -1,0 +1,135 @@
+#pragma once
+// The media plane of rtc-sfu, sans-I/O (ARCHITECTURE principle 1): every peer on one UDP port.
+// Datagrams are demultiplexed by their first byte (RFC 7983 §7): STUN checks are answered as an
+// ICE-lite agent (RFC 8445 §2.5) and bind the peer's 5-tuple, DTLS runs the handshake and keys
+// SRTP (RFC 5764), SRTP from a publisher is forwarded to each subscriber of its stream with
+// payload type, SSRC, sequence, timestamp and the mid extension rewritten, SRTCP feedback from
+// subscribers (PLI, FIR, NACK) is answered or relayed to the publisher.
+//
+//   Router router(config, now);
+//   auto r = router.publish("cam1", offer_sdp, now);      // WHIP: r.answer, r.resource
+//   auto s = router.subscribe("cam1", offer_sdp, now);    // WHEP
+//   router.on_datagram(bytes, from, now, sink);           // each UDP datagram
+//   router.on_timer(now, sink);                           // every ~20 ms
+//   router.remove(r.resource);                            // DELETE
+//
+// All calls come from one thread.
+#include "rtp/packet.hpp"
+#include "sfu/peer.hpp"
+#include "tls/credentials.hpp"
+#include "util/ip_address.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace rtc::sfu {
+
+struct RouterConfig {
+    std::shared_ptr<const tls::Credentials> certificate; // DTLS identity (fingerprint in SDP)
+    std::vector<util::Endpoint> candidates;              // host candidates advertised (UDP)
+    std::size_t max_peers = 1000;
+    std::size_t max_streams = 100;
+    std::size_t max_subscribers = 500;                // per stream
+    std::chrono::seconds consent_timeout{30};         // RFC 7675 §5.1
+    std::chrono::seconds connect_timeout{30};         // from the answer to DTLS connected
+    std::chrono::milliseconds keyframe_interval{500}; // PLIs to one publisher at most this often
+};
+
+struct Negotiation {
+    int status = 201;     // 201 Created, else an HTTP error status
+    std::string error;    // for an error status
+    std::string resource; // the peer's id (WHIP/WHEP resource)
+    std::string answer;   // SDP
+    std::string etag;     // changes with an ICE restart (RFC 9725 §4.3.2)
+};
+
+struct RouterStats {
+    uint64_t publishers = 0;
+    uint64_t subscribers = 0;
+    uint64_t streams = 0;
+    uint64_t connected = 0; // peers whose DTLS-SRTP is up
+    uint64_t rtp_in = 0;    // packets from publishers
+    uint64_t rtp_out = 0;   // packets forwarded to subscribers
+    uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;
+    uint64_t rtcp_in = 0;
+    uint64_t rtcp_out = 0;
+    uint64_t nacks_in = 0;          // sequence numbers asked for by subscribers
+    uint64_t retransmits = 0;       // packets sent again from the buffer
+    uint64_t nacks_out = 0;         // sequence numbers asked of publishers
+    uint64_t keyframe_requests = 0; // PLIs sent to publishers
+    uint64_t checks = 0;            // STUN checks answered
+    uint64_t drops_unknown = 0;     // from an address no peer has checked from
+    uint64_t drops_malformed = 0;   // bad STUN/RTP/RTCP
+    uint64_t drops_auth = 0;        // STUN integrity or SRTP authentication failed
+    uint64_t drops_not_ready = 0;   // media before DTLS-SRTP was up
+    uint64_t dtls_failures = 0;     // handshake failed or fingerprint mismatch
+    uint64_t timeouts = 0;          // peers dropped for silence
+};
+
+class Router {
+public:
+    using TimePoint = std::chrono::steady_clock::time_point;
+
+    Router(RouterConfig config, TimePoint now);
+    ~Router();
+    Router(const Router&) = delete;
+    Router& operator=(const Router&) = delete;
+
+    // WHIP: the offer's audio/video sections are received (one track per section).
+    Negotiation publish(std::string_view stream, std::string_view offer, TimePoint now);
+    // WHEP: the offer's sections are sent the stream's tracks, by kind in order.
+    Negotiation subscribe(std::string_view stream, std::string_view offer, TimePoint now);
+    // DELETE: false if no such resource.
+    bool remove(std::string_view resource);
+    bool has(std::string_view resource) const { return peers_.count(std::string(resource)) != 0; }
+
+    void on_datagram(std::span<const uint8_t> datagram, const util::Endpoint& from, TimePoint now,
+                     DatagramSink& sink);
+    void on_timer(TimePoint now, DatagramSink& sink);
+
+    RouterStats stats() const;
+    // The peers removed since the last call, with why (for the log).
+    std::vector<std::pair<std::string, std::string>> take_removed();
+
+private:
+    struct Stream {
+        Peer* publisher = nullptr;
+        std::vector<Peer*> subscribers;
+    };
+    Negotiation fail(int status, std::string error);
+    std::string new_resource_id();
+    void remove_peer(const std::string& id, std::string why);
+    void route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now, DatagramSink& sink);
+    void on_subscriber_rtcp(Peer& subscriber, std::span<const uint8_t> rtcp, TimePoint now,
+                            DatagramSink& sink);
+    void request_keyframe(Peer& publisher, std::size_t track, TimePoint now, DatagramSink& sink);
+    void attach(Peer& subscriber, Peer& publisher);
+    void on_connected(Peer& peer, TimePoint now, DatagramSink& sink);
+    void pump_dtls(Peer& peer, TimePoint now, DatagramSink& sink);
+    void send_rtcp(Peer& peer, std::span<uint8_t> buffer, std::size_t length, DatagramSink& sink);
+    void forward(Peer& subscriber, OutTrack& out, const rtp::RtpView& packet, DatagramSink& sink);
+    void report(Peer& publisher, TimePoint now, DatagramSink& sink);
+
+    RouterConfig config_;
+    std::string fingerprint_;
+    std::unordered_map<std::string, std::unique_ptr<Peer>> peers_; // by resource id
+    std::unordered_map<std::string, Peer*> by_ufrag_;
+    std::unordered_map<util::Endpoint, Peer*> by_address_;
+    std::map<std::string, Stream, std::less<>> streams_;
+    std::vector<std::pair<std::string, std::string>> removed_;
+    RouterStats stats_;
+    std::shared_ptr<const tls::Context> dtls_context_;
+    std::vector<uint8_t> scratch_; // one packet being unprotected
+    std::vector<uint8_t> out_;     // one packet being rewritten and protected
+    TimePoint next_report_;
+};
+
+} // namespace rtc::sfu

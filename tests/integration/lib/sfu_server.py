@@ -1,0 +1,73 @@
+"""Starts rtc-sfu for the integration tests and speaks WHIP/WHEP (RFC 9725) to it over HTTP.
+
+start_sfu() returns an SfuServer with the HTTP base URL, the media port and the metrics URL,
+read back from the JSON log (every port is 0, chosen by the kernel). post_offer() POSTs an SDP
+offer and returns (status, headers, body); delete() ends a session.
+"""
+
+import urllib.error
+import urllib.request
+
+import harness
+from harness import Process, check
+
+
+class SfuServer:
+    def __init__(self, process, http_url, media, metrics_url):
+        self.process = process
+        self.http_url = http_url  # "http://127.0.0.1:PORT"
+        self.media = media  # (host, port)
+        self.metrics_url = metrics_url
+
+    def metrics(self):
+        return harness.scrape_metrics(self.metrics_url)
+
+    def request(self, method, path, body=None, content_type=None, headers=None, timeout=10):
+        data = body.encode() if isinstance(body, str) else body
+        req = urllib.request.Request(self.http_url + path, data=data, method=method)
+        if content_type:
+            req.add_header("Content-Type", content_type)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read().decode()
+
+    def post_offer(self, kind, stream, sdp, headers=None):
+        """kind is "whip" or "whep"."""
+        return self.request("POST", "/%s/%s" % (kind, stream), sdp, "application/sdp", headers)
+
+    def delete(self, location, headers=None):
+        return self.request("DELETE", location, headers=headers)[0]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        return False
+
+
+def start_sfu(extra=(), host="127.0.0.1", env=None):
+    argv = [harness.tool_path("rtc-sfu"), "--log-format", "json",
+            "--listen", "http://%s:0" % host, "--listen", "udp://%s:0" % host,
+            "--metrics", "127.0.0.1:0"] + list(extra)
+    process = Process(argv, env=env)
+    try:
+        records = process.wait_json(lambda r: r.get("msg") == "listening", count=2)
+        http_url = media = None
+        for r in records:
+            scheme, h, port = harness.parse_url(r["url"])
+            if scheme == "udp":
+                media = (h, port)
+            else:
+                http_url = "%s://%s:%d" % (scheme, h if ":" not in h else "[%s]" % h, port)
+        check(http_url and media, "rtc-sfu did not log an http and a udp listener: %s" % records)
+        url = process.wait_json(lambda r: r.get("msg") == "metrics")[0]["url"]
+        metrics_url = url if url.endswith("/metrics") else url.rstrip("/") + "/metrics"
+    except Exception:
+        process.kill()
+        raise
+    return SfuServer(process, http_url, media, metrics_url)

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""rtc-sfu against aiortc 1.4 (python3-aiortc, run with /usr/bin/python3).
+
+An aiortc publisher sends audio and video by WHIP; aiortc subscribers watch by WHEP. Each test
+asserts what could fail: ICE completed and DTLS connected on every peer, frames decoded on every
+subscriber, the server's metrics (forwarded packets, peers gone after DELETE).
+"""
+
+import asyncio
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+from lossy_proxy import LossyProxy  # noqa: E402
+from sfu_server import start_sfu  # noqa: E402
+
+try:
+    import aioice.ice
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+    from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+except ImportError:  # outside CI a missing peer skips; in CI it fails (harness)
+    aioice = None
+
+TIMEOUT = 30.0
+
+
+def require_aiortc():
+    if aioice is None:
+        harness.missing_peer("aiortc", "python3-aiortc")
+    # aioice leaves out loopback when it gathers; the tests run on 127.0.0.1 only.
+    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
+
+
+def new_pc():
+    # No ICE servers: aiortc would otherwise ask a public STUN server.
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
+async def http(server, *args, **kwargs):
+    return await asyncio.get_running_loop().run_in_executor(
+        None, lambda: server.request(*args, **kwargs))
+
+
+async def wait_for(predicate, what, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise harness.TestFailure("%s not reached within %.0f s" % (what, timeout))
+        await asyncio.sleep(0.05)
+
+
+async def publish(server, stream, headers=None, proxy=None):
+    pc = new_pc()
+    pc.addTrack(AudioStreamTrack())
+    pc.addTrack(VideoStreamTrack())
+    for t in pc.getTransceivers():
+        t.direction = "sendonly"
+    await pc.setLocalDescription(await pc.createOffer())
+    status, hdrs, body = await http(server, "POST", "/whip/" + stream, pc.localDescription.sdp,
+                                    "application/sdp", headers)
+    check(status == 201, "WHIP POST answered %d: %s" % (status, body))
+    check(hdrs.get("Location", "").startswith("/resource/"), "no Location: %s" % dict(hdrs))
+    check(hdrs.get("ETag"), "no ETag")
+    check(hdrs.get("Content-Type", "").startswith("application/sdp"), "answer not SDP")
+    if proxy:
+        body = proxy.rewrite_answer(body)
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
+    return pc, hdrs["Location"]
+
+
+class Viewer:
+    """A WHEP subscriber that counts decoded frames per kind."""
+
+    def __init__(self):
+        self.pc = new_pc()
+        self.frames = {"audio": 0, "video": 0}
+        self.sizes = set()
+        self.tasks = []
+        self.location = None
+
+        @self.pc.on("track")
+        def on_track(track):
+            self.tasks.append(asyncio.ensure_future(self._read(track)))
+
+    async def _read(self, track):
+        while True:
+            try:
+                frame = await track.recv()
+            except Exception:
+                return
+            self.frames[track.kind] += 1
+            if track.kind == "video":
+                self.sizes.add((frame.width, frame.height))
+
+    async def subscribe(self, server, stream, kinds=("audio", "video"), proxy=None):
+        for kind in kinds:
+            self.pc.addTransceiver(kind, direction="recvonly")
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        status, hdrs, body = await http(server, "POST", "/whep/" + stream,
+                                        self.pc.localDescription.sdp, "application/sdp")
+        check(status == 201, "WHEP POST answered %d: %s" % (status, body))
+        self.location = hdrs["Location"]
+        if proxy:
+            body = proxy.rewrite_answer(body)
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
+
+    async def close(self):
+        for t in self.tasks:
+            t.cancel()
+        await self.pc.close()
+
+
+def connected(pc):
+    # ICE completed and DTLS connected (aiortc's connectionState needs both).
+    return pc.iceConnectionState == "completed" and pc.connectionState == "connected"
+
+
+def run(coroutine, timeout=90):
+    asyncio.run(asyncio.wait_for(coroutine, timeout))
+
+
+def test_whip_whep_two_viewers():
+    require_aiortc()
+    with start_sfu() as server:
+        async def scenario():
+            pub, location = await publish(server, "cam1")
+            viewers = [Viewer(), Viewer()]
+            for v in viewers:
+                await v.subscribe(server, "cam1")
+            await wait_for(lambda: connected(pub), "publisher connected")
+            for i, v in enumerate(viewers):
+                await wait_for(lambda: connected(v.pc), "viewer %d connected" % i)
+            for i, v in enumerate(viewers):
+                await wait_for(lambda: v.frames["video"] >= 30 and v.frames["audio"] >= 50,
+                               "viewer %d decoding audio and video (%s)" % (i, v.frames))
+                check((640, 480) in v.sizes, "viewer %d decoded sizes %s" % (i, v.sizes))
+            m = server.metrics()
+            check(m.value("rtc_sfu_publishers") == 1, "publishers gauge")
+            check(m.value("rtc_sfu_subscribers") == 2, "subscribers gauge")
+            check(m.value("rtc_sfu_connected_peers") == 3, "connected gauge")
+            forwarded = m.value("rtc_sfu_rtp_packets_total", direction="out")
+            received = m.value("rtc_sfu_rtp_packets_total", direction="in")
+            check(forwarded >= received, "forwarded %d < received %d with two viewers"
+                  % (forwarded, received))
+            check(m.value("rtc_sfu_keyframe_requests_total") >= 1, "no PLI sent for the viewers")
+            # DELETE ends each session (RFC 9725 §4.4); the server forgets the peers.
+            for v in viewers:
+                status = (await http(server, "DELETE", v.location))[0]
+                check(status == 200, "DELETE answered %d" % status)
+                await v.close()
+            status = (await http(server, "DELETE", location))[0]
+            check(status == 200, "DELETE of the publisher answered %d" % status)
+            await pub.close()
+            m = server.metrics()
+            check(m.value("rtc_sfu_publishers") == 0 and m.value("rtc_sfu_subscribers") == 0,
+                  "peers left after DELETE")
+            status = (await http(server, "DELETE", location))[0]
+            check(status == 404, "a second DELETE answered %d" % status)
+        run(scenario())
+        server.process.stop()
+
+
+def test_viewer_joins_late_and_publisher_returns():
+    """A viewer that joins after the start gets a keyframe (PLI) and decodes; when the publisher
+    leaves and a new one publishes the same stream, the viewer decodes the new one."""
+    require_aiortc()
+    with start_sfu() as server:
+        async def scenario():
+            pub, location = await publish(server, "cam2")
+            await wait_for(lambda: connected(pub), "publisher connected")
+            await asyncio.sleep(0)  # the viewer joins while video flows
+            v = Viewer()
+            await v.subscribe(server, "cam2", kinds=("video",))
+            await wait_for(lambda: v.frames["video"] >= 20, "late viewer decoding")
+            await http(server, "DELETE", location)
+            await pub.close()
+            before = v.frames["video"]
+            pub2, location2 = await publish(server, "cam2")
+            await wait_for(lambda: v.frames["video"] >= before + 20,
+                           "viewer decoding the second publisher")
+            await v.close()
+            await pub2.close()
+        run(scenario())
+
+
+def test_nack_and_pli_through_loss():
+    """Every 10th video packet lost on the way to a viewer: the viewer NACKs, the server
+    resends from its history and the viewer keeps decoding. Every 10th lost on the way from
+    the publisher: the server NACKs the publisher itself (RFC 4585 §6.2.1)."""
+    require_aiortc()
+    with start_sfu() as server:
+        to_viewer = LossyProxy(server.media, direction="to_client")
+        from_publisher = LossyProxy(server.media, direction="to_server")
+
+        async def scenario():
+            pub, _ = await publish(server, "lossy", proxy=from_publisher)
+            v = Viewer()
+            await v.subscribe(server, "lossy", kinds=("video",), proxy=to_viewer)
+            await wait_for(lambda: v.frames["video"] >= 60, "viewer decoding through loss")
+            m = server.metrics()
+            check(to_viewer.dropped >= 5, "the proxy dropped only %d" % to_viewer.dropped)
+            check(m.value("rtc_sfu_nacks_total", direction="in") >= 1, "no NACK from the viewer")
+            check(m.value("rtc_sfu_retransmits_total") >= 1, "no retransmission")
+            check(from_publisher.dropped >= 5, "dropped %d from the publisher"
+                  % from_publisher.dropped)
+            check(m.value("rtc_sfu_nacks_total", direction="out") >= 1,
+                  "no NACK sent to the publisher")
+            check(m.value("rtc_sfu_keyframe_requests_total") >= 1, "no PLI for the viewer")
+            await v.close()
+            await pub.close()
+        try:
+            run(scenario())
+        finally:
+            to_viewer.close()
+            from_publisher.close()
+
+
+def test_whep_refusals():
+    require_aiortc()
+    with start_sfu(["--token", "s3cret"]) as server:
+        async def scenario():
+            v = Viewer()
+            v.pc.addTransceiver("video", direction="recvonly")
+            await v.pc.setLocalDescription(await v.pc.createOffer())
+            offer = v.pc.localDescription.sdp
+            auth = {"Authorization": "Bearer s3cret"}
+            status, hdrs, _ = await http(server, "POST", "/whep/none", offer, "application/sdp")
+            check(status == 401 and hdrs.get("WWW-Authenticate") == "Bearer",
+                  "no token: %d" % status)
+            status, _, _ = await http(server, "POST", "/whep/none", offer, "application/sdp",
+                                      {"Authorization": "Bearer wrong"})
+            check(status == 401, "wrong token: %d" % status)
+            status, _, _ = await http(server, "POST", "/whep/none", offer, "application/sdp", auth)
+            check(status == 404, "no publisher: %d" % status)
+            status, _, _ = await http(server, "POST", "/whip/x", offer, "text/plain", auth)
+            check(status == 415, "wrong content type: %d" % status)
+            status, _, _ = await http(server, "POST", "/whip/x", "v=0\r\nnonsense", "application/sdp",
+                                      auth)
+            check(status == 400, "garbage SDP: %d" % status)
+            status, _, _ = await http(server, "POST", "/whip/bad%20name", offer, "application/sdp",
+                                      auth)
+            check(status == 400, "bad stream name: %d" % status)
+            pub, _ = await publish(server, "taken", auth)
+            status, _, _ = await http(server, "POST", "/whip/taken", offer, "application/sdp", auth)
+            check(status == 409, "second publisher: %d" % status)
+            await v.close()
+            await pub.close()
+        run(scenario())
+        check(server.process.alive(), "rtc-sfu died on bad requests")
+
+
+if __name__ == "__main__":
+    harness.main({
+        "whip_whep_two_viewers": test_whip_whep_two_viewers,
+        "late_viewer_and_new_publisher": test_viewer_joins_late_and_publisher_returns,
+        "nack_and_pli_through_loss": test_nack_and_pli_through_loss,
+        "refusals": test_whep_refusals,
+    })

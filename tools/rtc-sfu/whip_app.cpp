@@ -1,0 +1,221 @@
+#include "whip_app.hpp"
+
+#include "demo_page.hpp"
+
+#include "crypto/constant_time.hpp"
+#include "http/query.hpp"
+
+#include <algorithm>
+
+namespace rtc::sfu_tool {
+
+namespace {
+
+constexpr std::string_view kWhip = "/whip/";
+constexpr std::string_view kWhep = "/whep/";
+constexpr std::string_view kResource = "/resource/";
+constexpr std::size_t kMaxStreamName = 128;
+
+net::HttpReply text_reply(int status, std::string body) {
+    net::HttpReply r;
+    r.status = status;
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(body) + "\n";
+    return r;
+}
+
+// Stream names are URL path segments: keep them to a safe alphabet.
+bool valid_stream_name(std::string_view name) {
+    if (name.empty() || name.size() > kMaxStreamName)
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+    });
+}
+
+bool content_type_is(const http::Request& request, std::string_view type) {
+    auto value = request.header("Content-Type");
+    if (!value)
+        return false;
+    auto v = value->substr(0, value->find(';'));
+    while (!v.empty() && v.back() == ' ')
+        v.remove_suffix(1);
+    if (v.size() != type.size())
+        return false;
+    for (std::size_t i = 0; i < v.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(v[i])) != type[i])
+            return false;
+    return true;
+}
+
+} // namespace
+
+WhipApp::WhipApp(const SfuOptions& options, sfu::Router& router, RoomHub& rooms, app::Logger& log)
+    : options_(options), router_(router), rooms_(rooms), log_(log) {}
+
+bool WhipApp::authorized(const http::Request& request, bool query_token) const {
+    if (options_.token.empty())
+        return true;
+    // RFC 9725 §4.5 with RFC 6750 §2.1: "Authorization: Bearer TOKEN"; a browser's WebSocket
+    // cannot set headers, so /ws/ also takes ?token= (RFC 6750 §2.3).
+    std::string_view given;
+    auto value = request.header("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (value && value->size() > kBearer.size() &&
+        std::equal(kBearer.begin(), kBearer.end(), value->begin(),
+                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+        given = value->substr(kBearer.size());
+    else if (query_token)
+        given = http::query_param(request.query(), "token").value_or("");
+    if (given.empty())
+        return false;
+    return crypto::constant_time_equal(
+        {reinterpret_cast<const uint8_t*>(given.data()), given.size()},
+        {reinterpret_cast<const uint8_t*>(options_.token.data()), options_.token.size()});
+}
+
+void WhipApp::add_cors(const http::Request& request, net::HttpReply& reply) const {
+    auto origin = request.header("Origin");
+    if (!origin)
+        return;
+    bool allowed = options_.allow_origins.empty();
+    for (const auto& o : options_.allow_origins)
+        allowed |= o == "*" || o == *origin;
+    if (!allowed)
+        return;
+    reply.headers.emplace_back("Access-Control-Allow-Origin", std::string(*origin));
+    reply.headers.emplace_back("Access-Control-Expose-Headers", "Location, ETag, Link");
+    reply.headers.emplace_back("Vary", "Origin");
+}
+
+net::HttpReply WhipApp::on_request(const http::Request& request, const net::RequestInfo& info) {
+    const auto path = request.path();
+    net::HttpReply reply;
+    if (request.method == "OPTIONS") {
+        // CORS preflight (RFC 9725 §4.2 allows OPTIONS on the endpoint).
+        reply.status = 204;
+        reply.headers.emplace_back("Access-Control-Allow-Methods", "POST, PATCH, DELETE, OPTIONS");
+        reply.headers.emplace_back("Access-Control-Allow-Headers",
+                                   "Authorization, Content-Type, If-Match");
+        reply.headers.emplace_back("Accept-Post", "application/sdp");
+        for (const auto& url : options_.ice_servers)
+            reply.headers.emplace_back("Link", "<" + url + ">; rel=\"ice-server\"");
+    } else if (path == "/healthz" && (request.method == "GET" || request.method == "HEAD")) {
+        reply = text_reply(200, "ok");
+    } else if (path.starts_with(kWhip) || path.starts_with(kWhep)) {
+        const bool publish = path.starts_with(kWhip);
+        if (request.method != "POST") {
+            reply = text_reply(405, "method not allowed: POST an SDP offer");
+            reply.headers.emplace_back("Allow", "POST, OPTIONS");
+        } else {
+            reply = negotiate(request, info, publish, path.substr(kWhip.size()));
+        }
+    } else if (path.starts_with(kResource)) {
+        reply = resource(request, path.substr(kResource.size()));
+    } else if (path == "/demo" && (request.method == "GET" || request.method == "HEAD")) {
+        reply.status = 200;
+        reply.content_type = "text/html; charset=utf-8";
+        reply.body = std::string(demo_page());
+    } else if (path == "/" && (request.method == "GET" || request.method == "HEAD")) {
+        reply = text_reply(200, "rtc-sfu: POST an SDP offer to /whip/STREAM to publish, to "
+                                "/whep/STREAM to watch; /demo?room=NAME joins a room (see man "
+                                "rtc-sfu)");
+    } else {
+        reply = text_reply(404, "not found");
+    }
+    add_cors(request, reply);
+    return reply;
+}
+
+net::HttpReply WhipApp::negotiate(const http::Request& request, const net::RequestInfo& info,
+                                  bool publish, std::string_view stream) {
+    const char* what = publish ? "publish" : "subscribe";
+    if (!authorized(request)) {
+        log_.info("refused", {{"what", what}, {"from", info.remote}, {"error", "bad token"}});
+        auto r = text_reply(401, "a Bearer token is required");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+    }
+    if (!valid_stream_name(stream))
+        return text_reply(400, "stream names are 1-128 of A-Z a-z 0-9 - _ .");
+    if (!content_type_is(request, "application/sdp"))
+        return text_reply(415, "Content-Type must be application/sdp");
+    const auto now = std::chrono::steady_clock::now();
+    auto n = publish ? router_.publish(stream, request.body, now)
+                     : router_.subscribe(stream, request.body, now);
+    if (n.status != 201) {
+        log_.info("refused", {{"what", what},
+                              {"stream", std::string(stream)},
+                              {"from", info.remote},
+                              {"status", n.status},
+                              {"error", n.error}});
+        return text_reply(n.status, n.error);
+    }
+    log_.info(publish ? "publisher" : "subscriber",
+              {{"stream", std::string(stream)}, {"resource", n.resource}, {"from", info.remote}});
+    net::HttpReply r;
+    r.status = 201;
+    r.content_type = "application/sdp";
+    r.body = std::move(n.answer);
+    r.headers.emplace_back("Location", std::string(kResource) + n.resource);
+    r.headers.emplace_back("ETag", "\"" + n.etag + "\"");
+    for (const auto& url : options_.ice_servers)
+        r.headers.emplace_back("Link", "<" + url + ">; rel=\"ice-server\"");
+    return r;
+}
+
+net::HttpReply WhipApp::resource(const http::Request& request, std::string_view id) {
+    if (!authorized(request)) {
+        auto r = text_reply(401, "a Bearer token is required");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+    }
+    if (!router_.has(id))
+        return text_reply(404, "no such session");
+    if (request.method == "DELETE") {
+        router_.remove(id);
+        log_.info("deleted", {{"resource", std::string(id)}});
+        return text_reply(200, "deleted");
+    }
+    if (request.method == "PATCH") {
+        // RFC 9725 §4.3.1: an ICE-lite server learns the client's candidates from its checks,
+        // so trickled candidates need no action.
+        if (!content_type_is(request, "application/trickle-ice-sdpfrag"))
+            return text_reply(415, "Content-Type must be application/trickle-ice-sdpfrag");
+        net::HttpReply r;
+        r.status = 204;
+        return r;
+    }
+    auto r = text_reply(405, "method not allowed");
+    r.headers.emplace_back("Allow", "PATCH, DELETE, OPTIONS");
+    return r;
+}
+
+net::Upgrade WhipApp::on_upgrade(const http::Request& request, const net::RequestInfo& info) {
+    constexpr std::string_view kRooms = "/ws/";
+    const auto path = request.path();
+    if (!path.starts_with(kRooms))
+        return net::Upgrade::refuse(text_reply(404, "no WebSocket endpoint here: use /ws/ROOM"));
+    const auto room = path.substr(kRooms.size());
+    if (!valid_stream_name(room))
+        return net::Upgrade::refuse(text_reply(400, "room names are 1-128 of A-Z a-z 0-9 - _ ."));
+    if (!authorized(request, true)) {
+        log_.info("refused", {{"what", "room"}, {"from", info.remote}, {"error", "bad token"}});
+        return net::Upgrade::refuse(text_reply(401, "a token is required"));
+    }
+    return net::Upgrade::accept([this, room = std::string(room)](net::WebSocket& socket) {
+        auto handler = rooms_.join(socket, room);
+        if (!handler) {
+            socket.close(1013, "room full");
+            struct Closed final : net::WebSocketHandler {
+                void on_message(std::string_view, bool) override {}
+                void on_close(uint16_t, std::string_view, bool) override {}
+            };
+            return std::unique_ptr<net::WebSocketHandler>(std::make_unique<Closed>());
+        }
+        return handler;
+    });
+}
+
+} // namespace rtc::sfu_tool
