@@ -2,6 +2,7 @@
 // One WHIP publisher or WHEP subscriber as the Router keeps it: its ICE credentials and selected
 // address, its DTLS session and SRTP keys, and its tracks (received from a publisher, sent to a
 // subscriber). Plain state; the Router holds the logic.
+#include "record/track_recorder.hpp"
 #include "rtp/keyframe.hpp"
 #include "rtp/nack_tracker.hpp"
 #include "rtp/receive_stats.hpp"
@@ -59,6 +60,10 @@ struct InTrack {
     std::chrono::steady_clock::time_point last_keyframe_request{};
     bool keyframe_pending = false; // a subscriber waits for one
     uint64_t packets = 0;
+    // --record: the file (sink) and the writer, made on the first packet; the writer goes first.
+    std::unique_ptr<record::ByteSink> record_sink;
+    std::unique_ptr<record::TrackRecorder> recorder;
+    bool record_failed = false;
     uint32_t last_sr_middle = 0; // for the RR's LSR (RFC 3550 §6.4.1)
     std::chrono::steady_clock::time_point last_sr_time{};
 };

@@ -86,7 +86,12 @@ Router::Router(RouterConfig config, TimePoint now)
     dtls_context_ = tls::Context::server(config_.certificate, options);
 }
 
-Router::~Router() = default;
+Router::~Router() {
+    for (auto& [id, peer] : peers_)
+        for (auto& t : peer->in_tracks)
+            if (t.recorder)
+                t.recorder->finish();
+}
 
 Negotiation Router::fail(int status, std::string error) {
     Negotiation n;
@@ -376,6 +381,9 @@ void Router::remove_peer(const std::string& id, std::string why) {
     if (it == peers_.end())
         return;
     Peer* peer = it->second.get();
+    for (auto& t : peer->in_tracks)
+        if (t.recorder)
+            t.recorder->finish();
     by_ufrag_.erase(peer->local_ufrag);
     if (peer->address) {
         auto a = by_address_.find(*peer->address);
@@ -637,6 +645,8 @@ void Router::route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now
     }
     const bool keyframe =
         track.kind == MediaKind::Video && rtp::is_keyframe(track.codec, view->payload());
+    if (config_.open_recording)
+        record(publisher, index, *view, now, sink);
 
     auto s = streams_.find(publisher.stream);
     if (s == streams_.end())
@@ -662,6 +672,35 @@ void Router::route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now
             forward(*subscriber, out, *view, sink);
         }
     }
+}
+
+void Router::record(Peer& publisher, std::size_t index, const rtp::RtpView& packet, TimePoint now,
+                    DatagramSink& sink) {
+    auto& track = publisher.in_tracks[index];
+    if (track.record_failed || !record::TrackRecorder::supports(track.codec))
+        return;
+    if (!track.recorder) {
+        const auto name = publisher.stream + "-" + publisher.id + "-" + track.mid + "." +
+                          std::string(record::TrackRecorder::file_extension(track.codec));
+        track.record_sink = config_.open_recording(name);
+        if (!track.record_sink) {
+            track.record_failed = true;
+            ++stats_.recording_failures;
+            return;
+        }
+        ++stats_.recordings;
+        record::TrackRecorderConfig rc;
+        rc.codec = track.codec;
+        rc.clock_rate = track.clock_rate;
+        rc.channels = static_cast<uint8_t>(track.channels ? track.channels : 2);
+        // Every file of the session starts at the session's time origin, so the tracks line up.
+        rc.start_offset_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - publisher.created).count();
+        track.recorder = std::make_unique<record::TrackRecorder>(rc, *track.record_sink);
+    }
+    track.recorder->on_rtp(packet);
+    if (track.recorder->wants_keyframe())
+        request_keyframe(publisher, index, now, sink);
 }
 
 void Router::forward(Peer& subscriber, OutTrack& out, const rtp::RtpView& packet,

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -40,6 +41,9 @@ struct RouterConfig {
     std::chrono::seconds consent_timeout{30};         // RFC 7675 §5.1
     std::chrono::seconds connect_timeout{30};         // from the answer to DTLS connected
     std::chrono::milliseconds keyframe_interval{500}; // PLIs to one publisher at most this often
+    // Recording (--record): opens the file of one published track, e.g.
+    // "cam1-<resource>-<mid>.webm"; null (or a null sink) records nothing.
+    std::function<std::unique_ptr<record::ByteSink>(const std::string& file_name)> open_recording;
 };
 
 struct Negotiation {
@@ -72,6 +76,8 @@ struct RouterStats {
     uint64_t drops_not_ready = 0;   // media before DTLS-SRTP was up
     uint64_t dtls_failures = 0;     // handshake failed or fingerprint mismatch
     uint64_t timeouts = 0;          // peers dropped for silence
+    uint64_t recordings = 0;         // track files opened (--record)
+    uint64_t recording_failures = 0; // files that could not be opened
 };
 
 class Router {
@@ -117,6 +123,8 @@ private:
     void send_rtcp(Peer& peer, std::span<uint8_t> buffer, std::size_t length, DatagramSink& sink);
     void forward(Peer& subscriber, OutTrack& out, const rtp::RtpView& packet, DatagramSink& sink);
     void report(Peer& publisher, TimePoint now, DatagramSink& sink);
+    void record(Peer& publisher, std::size_t track, const rtp::RtpView& packet, TimePoint now,
+                DatagramSink& sink);
 
     RouterConfig config_;
     std::string fingerprint_;

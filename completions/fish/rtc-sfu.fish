@@ -21,3 +21,4 @@ complete -c rtc-sfu -l max-streams -x -d 'Published streams (default 100); beyon
 complete -c rtc-sfu -l max-subscribers -x -d 'Subscribers of one stream (default 500); beyond: 503'
 complete -c rtc-sfu -l max-room-members -x -d 'Members of one room on /ws/ROOM (default 50); beyond: closed with 1013'
 complete -c rtc-sfu -l consent-timeout -x -d 'Seconds without a connectivity check before a peer is dropped (default 30, RFC 7675)'
+complete -c rtc-sfu -l record -x -d 'Directory where every published track is recorded as it arrives (Opus to Ogg, VP8/VP9 to WebM)'

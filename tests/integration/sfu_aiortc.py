@@ -7,6 +7,7 @@ subscriber, the server's metrics (forwarded packets, peers gone after DELETE).
 """
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -219,6 +220,51 @@ def test_nack_and_pli_through_loss():
             from_publisher.close()
 
 
+def ffprobe(path):
+    result = harness.run(["ffprobe", "-v", "error", "-show_streams", "-show_format",
+                          "-count_frames", "-of", "json", path], timeout=30)
+    check(result.returncode == 0, "ffprobe %s: %s" % (path, result.stderr))
+    return json.loads(result.stdout)
+
+
+def test_recording_read_by_ffprobe():
+    """--record: a publisher's Opus and VP8 tracks land in an .ogg and a .webm that ffprobe
+    reads with the right codecs and the publishing time as duration, and ffmpeg decodes."""
+    require_aiortc()
+    harness.require_program("ffprobe", "ffmpeg")
+    directory = harness.temp_dir()
+    with start_sfu(["--record", directory]) as server:
+        async def scenario():
+            pub, location = await publish(server, "rec")
+            await wait_for(lambda: connected(pub), "publisher connected")
+            started = time.monotonic()
+            await wait_for(lambda: server.metrics().value(
+                "rtc_sfu_rtp_packets_total", direction="in") >= 100, "media flowing")
+            await asyncio.sleep(max(0.0, 4.0 - (time.monotonic() - started)))
+            status = (await http(server, "DELETE", location))[0]
+            check(status == 200, "DELETE answered %d" % status)
+            await pub.close()
+            return time.monotonic() - started
+        published = asyncio.run(asyncio.wait_for(scenario(), 60))
+        server.process.stop()
+    files = sorted(os.listdir(directory))
+    check([f.rsplit(".", 1)[1] for f in files] == ["ogg", "webm"], "files: %r" % files)
+    durations = {}
+    for name in files:
+        path = os.path.join(directory, name)
+        info = ffprobe(path)
+        codec = info["streams"][0]["codec_name"]
+        check(codec == {"ogg": "opus", "webm": "vp8"}[name.rsplit(".", 1)[1]],
+              "%s has codec %s" % (name, codec))
+        durations[codec] = float(info["format"]["duration"])
+        decode = harness.run(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"], timeout=60)
+        check(decode.returncode == 0 and not decode.stderr.strip(),
+              "ffmpeg could not decode %s cleanly: %s" % (name, decode.stderr[-500:]))
+    for codec, d in durations.items():
+        check(abs(d - published) < 1.0, "%s lasts %.2f s, published %.2f s" % (codec, d, published))
+    check(abs(durations["opus"] - durations["vp8"]) < 0.5, "tracks differ: %r" % durations)
+
+
 def test_whep_refusals():
     require_aiortc()
     with start_sfu(["--token", "s3cret"]) as server:
@@ -258,5 +304,6 @@ if __name__ == "__main__":
         "whip_whep_two_viewers": test_whip_whep_two_viewers,
         "late_viewer_and_new_publisher": test_viewer_joins_late_and_publisher_returns,
         "nack_and_pli_through_loss": test_nack_and_pli_through_loss,
+        "recording_read_by_ffprobe": test_recording_read_by_ffprobe,
         "refusals": test_whep_refusals,
     })

@@ -20,7 +20,7 @@ from sfu_server import start_sfu  # noqa: E402
 TOOL = "rtc-sfu"
 REQUIRED_FLAGS = [
     "listen", "cert", "key", "external-ip", "token", "ice-server", "allow-origin", "max-peers",
-    "max-streams", "max-subscribers", "consent-timeout", "config", "print-config", "log-level",
+    "max-streams", "max-subscribers", "max-room-members", "consent-timeout", "record", "config", "print-config", "log-level",
     "log-format", "metrics", "generate", "help", "version",
 ]
 
@@ -36,6 +36,7 @@ def test_usage_errors():
         (["--consent-timeout", "1"], "--consent-timeout"),
         (["--ice-server", "http://x"], "--ice-server"),
         (["--external-ip", "not-an-ip"], "--external-ip"),
+        (["--record", "/nonexistent/recordings"], "--record"),
     ]:
         cli_checks.check_usage_error(TOOL, args, flag)
 

@@ -1,5 +1,7 @@
 #include "service.hpp"
 
+#include "file_sink.hpp"
+
 #include "app/exit_codes.hpp"
 #include "app/listen_error.hpp"
 #include "app/serve.hpp"
@@ -148,6 +150,10 @@ void SfuService::register_metrics() {
             [stats] { return stats().checks; });
     counter("rtc_sfu_dtls_failures_total", "DTLS handshakes failed (or fingerprint mismatch).", {},
             [stats] { return stats().dtls_failures; });
+    counter("rtc_sfu_recordings_total", "Track files opened (--record).", {},
+            [stats] { return stats().recordings; });
+    counter("rtc_sfu_recording_failures_total", "Track files that could not be opened.", {},
+            [stats] { return stats().recording_failures; });
     counter("rtc_sfu_timeouts_total", "Peers dropped for silence (consent, RFC 7675).", {},
             [stats] { return stats().timeouts; });
     const std::pair<const char*, uint64_t sfu::RouterStats::*> drops[] = {
@@ -198,6 +204,16 @@ int SfuService::run() {
     config.max_streams = options_.max_streams;
     config.max_subscribers = options_.max_subscribers;
     config.consent_timeout = std::chrono::seconds(options_.consent_timeout);
+    if (!options_.record_dir.empty())
+        config.open_recording =
+            [this](const std::string& name) -> std::unique_ptr<record::ByteSink> {
+            auto sink = FileSink::create(options_.record_dir + "/" + name);
+            if (sink)
+                log_.info("recording", {{"file", options_.record_dir + "/" + name}});
+            else
+                log_.error("cannot record", {{"file", options_.record_dir + "/" + name}});
+            return sink;
+        };
     router_ = std::make_unique<sfu::Router>(config, std::chrono::steady_clock::now());
     rooms_ = std::make_unique<RoomHub>(*router_, log_, options_.max_room_members);
     app_ = std::make_unique<WhipApp>(options_, *router_, *rooms_, log_);

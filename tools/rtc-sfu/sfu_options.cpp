@@ -3,6 +3,8 @@
 #include "app/exit_codes.hpp"
 #include "app/option_values.hpp"
 
+#include <filesystem>
+
 namespace rtc::sfu_tool {
 
 namespace {
@@ -53,6 +55,10 @@ void add_sfu_options(app::ToolCli& cli, SfuOptions& o) {
                    "RFC 7675)")
         ->check(app::validate::number(5, 3600))
         ->type_name("SECONDS");
+    app.add_option("--record", o.record_dir,
+                   "Directory where every published track is recorded as it arrives (Opus to "
+                   "Ogg, VP8/VP9 to WebM)")
+        ->type_name("DIR");
 }
 
 void check_sfu_options(const app::CommonOptions& common, const SfuOptions& options) {
@@ -68,7 +74,9 @@ void check_sfu_options(const app::CommonOptions& common, const SfuOptions& optio
     if (!http)
         throw app::ConfigError("--listen: no http:// or https:// address for WHIP/WHEP",
                                "add e.g. --listen http://*:8080");
-    (void)options;
+    if (!options.record_dir.empty() && !std::filesystem::is_directory(options.record_dir))
+        throw app::ConfigError("--record: " + options.record_dir + " is not a directory",
+                               "create it first");
 }
 
 } // namespace rtc::sfu_tool

@@ -20,6 +20,7 @@ struct SfuOptions {
     uint64_t max_subscribers = 500;         // per stream
     uint64_t max_room_members = 50;         // per room (/ws/ROOM)
     uint64_t consent_timeout = 30;          // seconds without a check: dropped (RFC 7675 §5.1)
+    std::string record_dir;                 // --record DIR
 };
 
 void add_sfu_options(app::ToolCli& cli, SfuOptions& options);
