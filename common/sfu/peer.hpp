@@ -32,6 +32,8 @@ public:
 
 enum class MediaKind : uint8_t { Audio, Video };
 
+inline constexpr std::size_t kMaxLayers = 4; // simulcast streams per track (RFC 8853)
+
 // The header extensions the SFU understands (RFC 8285 ids as negotiated, 0 = absent).
 struct ExtensionIds {
     uint8_t mid = 0;           // urn:ietf:params:rtp-hdrext:sdes:mid (RFC 8843 §15)
@@ -39,6 +41,24 @@ struct ExtensionIds {
     uint8_t repaired_rid = 0;  // ...:sdes:repaired-rtp-stream-id
     uint8_t audio_level = 0;   // urn:ietf:params:rtp-hdrext:ssrc-audio-level (RFC 6464)
     uint8_t abs_send_time = 0; // http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time
+};
+
+// One RTP stream of a published track: the only one, or one simulcast layer (RFC 8853),
+// known by its rid (RFC 8851, sdes:rtp-stream-id) until its SSRC is learned.
+struct Layer {
+    std::string rid;   // empty: the track is not simulcast
+    uint32_t ssrc = 0; // from a=ssrc, or learned from the first packet
+    rtp::ReceiveStats stats;
+    rtp::NackTracker nacks;
+    // The publisher's packets as received (plaintext), to answer any subscriber's NACK.
+    std::unique_ptr<rtp::RetransmitBuffer> history;
+    std::chrono::steady_clock::time_point last_keyframe_request{};
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+    uint64_t bytes_at_report = 0;
+    uint64_t bitrate_bps = 0;    // over the last report interval
+    uint32_t last_sr_middle = 0; // for the RR's LSR (RFC 3550 §6.4.1)
+    std::chrono::steady_clock::time_point last_sr_time{};
 };
 
 // A track a publisher sends: one m-section, one codec (the SFU answers one per section).
@@ -51,21 +71,14 @@ struct InTrack {
     uint16_t channels = 0;
     std::string fmtp;
     uint8_t payload_type = 0;
-    uint32_t ssrc = 0; // from a=ssrc, or learned from the first packet (by mid or payload type)
     ExtensionIds extensions;
-    rtp::ReceiveStats stats;
-    rtp::NackTracker nacks;
-    // The publisher's packets as received (plaintext), to answer any subscriber's NACK.
-    std::unique_ptr<rtp::RetransmitBuffer> history;
-    std::chrono::steady_clock::time_point last_keyframe_request{};
-    bool keyframe_pending = false; // a subscriber waits for one
-    uint64_t packets = 0;
-    // --record: the file (sink) and the writer, made on the first packet; the writer goes first.
+    std::vector<Layer> layers; // one, or one per simulcast rid in the offer's order
+    // --record (the best layer, chosen at the first packet): the file (sink) and the writer;
+    // the writer goes first.
     std::unique_ptr<record::ByteSink> record_sink;
     std::unique_ptr<record::TrackRecorder> recorder;
+    std::size_t recorded_layer = 0;
     bool record_failed = false;
-    uint32_t last_sr_middle = 0; // for the RR's LSR (RFC 3550 §6.4.1)
-    std::chrono::steady_clock::time_point last_sr_time{};
 };
 
 // A track a subscriber receives from the stream's publisher.
@@ -78,8 +91,16 @@ struct OutTrack {
     ExtensionIds extensions;
     bool attached = false; // fed by the stream's publisher's track source_track
     std::size_t source_track = 0;
-    rtp::ExtensionPlan plan; // source extension ids -> ours, plus our mid
-    bool started = false;    // video: waiting for a keyframe before the first packet
+    // Simulcast: the layer forwarded now and the one wanted; a switch happens on a keyframe of
+    // the wanted layer. `fixed_layer`: chosen by the API; otherwise the feedback decides.
+    std::size_t layer = 0;
+    std::size_t target_layer = 0;
+    bool fixed_layer = false;
+    uint64_t remb_bps = 0;        // the subscriber's last REMB, 0 if none
+    uint8_t fraction_lost = 0;    // from its last receiver report on this SSRC
+    uint16_t switch_sequence = 0; // first output sequence of the current layer
+    rtp::ExtensionPlan plan;      // source extension ids -> ours, plus our mid
+    bool started = false;         // video: waiting for a keyframe before the first packet
     bool has_sent = false;
     uint16_t sequence_offset = 0; // out = in + offset (RFC 3550 §5.1 continuity across sources)
     uint32_t timestamp_offset = 0;

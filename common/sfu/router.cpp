@@ -212,12 +212,26 @@ Negotiation Router::publish(std::string_view stream, std::string_view offer, Tim
         t.fmtp = codec.fmtp;
         t.payload_type = codec.payload_type;
         t.extensions = extension_ids(a);
-        // RFC 5576 a=ssrc: the first SSRC of the offered section (not an FID repair SSRC).
+        // RFC 8853: one layer per simulcast stream (its first rid), else one stream whose SSRC
+        // is the first a=ssrc of the section (RFC 5576), if any.
         const auto& offered = prepared->offer.media[i];
-        if (!offered.ssrcs.empty())
-            t.ssrc = offered.ssrcs.front().ssrc;
-        if (t.kind == MediaKind::Video)
-            t.history = std::make_unique<rtp::RetransmitBuffer>(kHistoryPackets);
+        std::vector<std::string> rids;
+        if (offered.simulcast)
+            for (const auto& alternatives : offered.simulcast->send)
+                if (!alternatives.empty() && rids.size() < kMaxLayers)
+                    rids.push_back(alternatives.front().rid);
+        if (rids.empty())
+            rids.push_back("");
+        for (const auto& rid : rids) {
+            Layer layer;
+            layer.rid = rid;
+            if (rid.empty() && !offered.ssrcs.empty())
+                layer.ssrc = offered.ssrcs.front().ssrc;
+            if (t.kind == MediaKind::Video)
+                layer.history = std::make_unique<rtp::RetransmitBuffer>(kHistoryPackets);
+            t.layers.push_back(std::move(layer));
+        }
+        t.recorded_layer = t.layers.size() - 1;
         peer->in_tracks.push_back(std::move(t));
     }
     if (peer->in_tracks.empty())
@@ -363,6 +377,8 @@ void Router::attach(Peer& subscriber, Peer& publisher) {
             used[t] = true;
             out.attached = true;
             out.source_track = t;
+            // Simulcast: start on the last layer of the offer (the largest, by convention).
+            out.layer = out.target_layer = track.layers.size() - 1;
             break;
         }
     }
@@ -532,18 +548,7 @@ void Router::on_datagram(std::span<const uint8_t> datagram, const util::Endpoint
         on_subscriber_rtcp(peer, rtcp, now, sink);
         return;
     }
-    // A publisher's SR gives the LSR of our receiver reports (RFC 3550 §6.4.1).
-    rtp::RtcpIterator packets(rtcp);
-    while (auto packet = packets.next()) {
-        auto sr = rtp::parse_sender_report(*packet);
-        if (!sr)
-            continue;
-        for (auto& t : peer.in_tracks)
-            if (t.ssrc == sr->sender_ssrc) {
-                t.last_sr_middle = static_cast<uint32_t>(sr->ntp_timestamp >> 16);
-                t.last_sr_time = now;
-            }
-    }
+    on_publisher_rtcp(peer, rtcp, now);
 }
 
 void Router::pump_dtls(Peer& peer, TimePoint now, DatagramSink& sink) {
@@ -588,253 +593,7 @@ void Router::on_connected(Peer& peer, TimePoint now, DatagramSink& sink) {
         return;
     for (const auto& out : peer.out_tracks)
         if (out.attached && out.kind == MediaKind::Video)
-            request_keyframe(*s->second.publisher, out.source_track, now, sink);
-}
-
-void Router::route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now,
-                       DatagramSink& sink) {
-    auto view = rtp::RtpView::parse(packet);
-    if (!view) {
-        ++stats_.drops_malformed;
-        return;
-    }
-    // Which track: by SSRC, else by the mid extension (RFC 8843 §15), else by payload type.
-    std::size_t index = publisher.in_tracks.size();
-    for (std::size_t i = 0; i < publisher.in_tracks.size(); ++i)
-        if (publisher.in_tracks[i].ssrc == view->ssrc()) {
-            index = i;
-            break;
-        }
-    if (index == publisher.in_tracks.size()) {
-        for (std::size_t i = 0; i < publisher.in_tracks.size(); ++i) {
-            auto& t = publisher.in_tracks[i];
-            if (t.payload_type != view->payload_type())
-                continue;
-            if (t.extensions.mid) {
-                auto mid = view->find_extension(t.extensions.mid);
-                if (mid && std::string_view(reinterpret_cast<const char*>(mid->data()),
-                                            mid->size()) != t.mid)
-                    continue;
-            }
-            if (t.ssrc != 0 && t.packets > 0)
-                continue; // that track already has its SSRC
-            t.ssrc = view->ssrc();
-            index = i;
-            break;
-        }
-    }
-    if (index == publisher.in_tracks.size()) {
-        ++stats_.drops_malformed;
-        return;
-    }
-    auto& track = publisher.in_tracks[index];
-    if (view->payload_type() != track.payload_type) {
-        ++stats_.drops_malformed;
-        return;
-    }
-    ++stats_.rtp_in;
-    stats_.bytes_in += packet.size();
-    ++track.packets;
-    const auto arrival = static_cast<uint32_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() *
-        track.clock_rate / 1000000);
-    track.stats.update(view->sequence(), view->timestamp(), arrival);
-    if (track.kind == MediaKind::Video) {
-        track.nacks.on_packet(view->sequence(), now);
-        track.history->store(view->sequence(), packet);
-    }
-    const bool keyframe =
-        track.kind == MediaKind::Video && rtp::is_keyframe(track.codec, view->payload());
-    if (config_.open_recording)
-        record(publisher, index, *view, now, sink);
-
-    auto s = streams_.find(publisher.stream);
-    if (s == streams_.end())
-        return;
-    for (auto* subscriber : s->second.subscribers) {
-        if (!subscriber->connected || !subscriber->address)
-            continue;
-        for (auto& out : subscriber->out_tracks) {
-            if (!out.attached || out.source_track != index)
-                continue;
-            if (!out.started) {
-                if (out.kind == MediaKind::Video && !keyframe)
-                    continue;
-                out.started = true;
-                // RFC 3550 §5.1: sequence and timestamp continue where the last source ended.
-                if (out.has_sent) {
-                    out.sequence_offset =
-                        static_cast<uint16_t>(out.last_sequence + 1 - view->sequence());
-                    out.timestamp_offset =
-                        out.last_timestamp + track.clock_rate / 50 - view->timestamp();
-                }
-            }
-            forward(*subscriber, out, *view, sink);
-        }
-    }
-}
-
-void Router::record(Peer& publisher, std::size_t index, const rtp::RtpView& packet, TimePoint now,
-                    DatagramSink& sink) {
-    auto& track = publisher.in_tracks[index];
-    if (track.record_failed || !record::TrackRecorder::supports(track.codec))
-        return;
-    if (!track.recorder) {
-        const auto name = publisher.stream + "-" + publisher.id + "-" + track.mid + "." +
-                          std::string(record::TrackRecorder::file_extension(track.codec));
-        track.record_sink = config_.open_recording(name);
-        if (!track.record_sink) {
-            track.record_failed = true;
-            ++stats_.recording_failures;
-            return;
-        }
-        ++stats_.recordings;
-        record::TrackRecorderConfig rc;
-        rc.codec = track.codec;
-        rc.clock_rate = track.clock_rate;
-        rc.channels = static_cast<uint8_t>(track.channels ? track.channels : 2);
-        // Every file of the session starts at the session's time origin, so the tracks line up.
-        rc.start_offset_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(now - publisher.created).count();
-        track.recorder = std::make_unique<record::TrackRecorder>(rc, *track.record_sink);
-    }
-    track.recorder->on_rtp(packet);
-    if (track.recorder->wants_keyframe())
-        request_keyframe(publisher, index, now, sink);
-}
-
-void Router::forward(Peer& subscriber, OutTrack& out, const rtp::RtpView& packet,
-                     DatagramSink& sink) {
-    rtp::RewriteParams params;
-    params.payload_type = out.payload_type;
-    params.sequence = static_cast<uint16_t>(packet.sequence() + out.sequence_offset);
-    params.timestamp = packet.timestamp() + out.timestamp_offset;
-    params.ssrc = out.ssrc;
-    params.extensions = &out.plan;
-    const auto size = rtp::rewrite(packet, params,
-                                   std::span(out_).first(out_.size() - srtp::Session::kMaxTrailer));
-    if (size == 0) {
-        ++stats_.drops_malformed;
-        return;
-    }
-    std::size_t length = size;
-    if (!subscriber.srtp->protect_rtp(out_, length))
-        return;
-    sink.send(std::span(out_).first(length), *subscriber.address);
-    ++stats_.rtp_out;
-    stats_.bytes_out += length;
-    ++out.packets;
-    out.octets += static_cast<uint32_t>(packet.payload().size());
-    if (!out.has_sent || static_cast<int16_t>(params.sequence - out.last_sequence) > 0) {
-        out.last_sequence = params.sequence;
-        out.last_timestamp = params.timestamp;
-    }
-    out.has_sent = true;
-}
-
-void Router::on_subscriber_rtcp(Peer& subscriber, std::span<const uint8_t> rtcp, TimePoint now,
-                                DatagramSink& sink) {
-    auto s = streams_.find(subscriber.stream);
-    Peer* publisher = s == streams_.end() ? nullptr : s->second.publisher;
-    auto find_out = [&](uint32_t ssrc) -> OutTrack* {
-        for (auto& out : subscriber.out_tracks)
-            if (out.ssrc == ssrc)
-                return &out;
-        return nullptr;
-    };
-    rtp::RtcpIterator packets(rtcp);
-    while (auto packet = packets.next()) {
-        auto fb = rtp::parse_feedback(*packet);
-        if (!fb)
-            continue;
-        switch (fb->kind()) {
-        case rtp::FeedbackKind::Pli:
-        case rtp::FeedbackKind::Fir: {
-            // RFC 4585 §6.3.1 / RFC 5104 §4.3.1: relayed to the publisher, throttled.
-            uint32_t ssrc = fb->media_ssrc;
-            if (fb->kind() == rtp::FeedbackKind::Fir && rtp::fir_count(*fb) > 0)
-                ssrc = rtp::fir_entry(*fb, 0).ssrc;
-            auto* out = find_out(ssrc);
-            if (out && out->attached && publisher)
-                request_keyframe(*publisher, out->source_track, now, sink);
-            break;
-        }
-        case rtp::FeedbackKind::Nack: {
-            // RFC 4585 §6.2.1: resend from the publisher track's history, rewritten for this
-            // subscriber again.
-            auto* out = find_out(fb->media_ssrc);
-            if (!out || !out->attached || !publisher || !subscriber.address)
-                break;
-            auto& track = publisher->in_tracks[out->source_track];
-            if (!track.history)
-                break;
-            std::array<uint16_t, 64> sequences{};
-            const auto n = rtp::nack_sequences(*fb, sequences);
-            stats_.nacks_in += n;
-            for (std::size_t i = 0; i < n; ++i) {
-                const auto in_sequence = static_cast<uint16_t>(sequences[i] - out->sequence_offset);
-                auto stored = track.history->find(in_sequence);
-                if (stored.empty())
-                    continue;
-                auto view = rtp::RtpView::parse(stored);
-                if (!view)
-                    continue;
-                forward(subscriber, *out, *view, sink);
-                ++stats_.retransmits;
-            }
-            break;
-        }
-        default:
-            break;
-        }
-    }
-}
-
-void Router::request_keyframe(Peer& publisher, std::size_t index, TimePoint now,
-                              DatagramSink& sink) {
-    if (index >= publisher.in_tracks.size())
-        return;
-    auto& track = publisher.in_tracks[index];
-    if (track.kind != MediaKind::Video || track.ssrc == 0 || !publisher.srtp ||
-        now - track.last_keyframe_request < config_.keyframe_interval)
-        return;
-    track.last_keyframe_request = now;
-    const auto n = rtp::build_pli(out_, publisher.rtcp_ssrc, track.ssrc);
-    if (n == 0)
-        return;
-    ++stats_.keyframe_requests;
-    send_rtcp(publisher, out_, n, sink);
-}
-
-void Router::send_rtcp(Peer& peer, std::span<uint8_t> buffer, std::size_t length,
-                       DatagramSink& sink) {
-    if (!peer.srtp || !peer.address || !peer.srtp->protect_rtcp(buffer, length))
-        return;
-    sink.send(buffer.first(length), *peer.address);
-    ++stats_.rtcp_out;
-}
-
-void Router::report(Peer& publisher, TimePoint now, DatagramSink& sink) {
-    // RFC 3550 §6.4.2: one RR with a block per received track.
-    std::array<rtp::ReportBlock, rtp::kMaxReportBlocks> blocks{};
-    std::size_t count = 0;
-    for (auto& t : publisher.in_tracks) {
-        if (!t.stats.started() || count == blocks.size())
-            continue;
-        uint32_t dlsr = 0;
-        if (t.last_sr_middle != 0) {
-            const auto delay =
-                std::chrono::duration_cast<std::chrono::microseconds>(now - t.last_sr_time);
-            dlsr = static_cast<uint32_t>(delay.count() * 65536 / 1000000);
-        }
-        blocks[count++] = t.stats.report_block(t.ssrc, t.last_sr_middle, dlsr);
-    }
-    if (count == 0)
-        return;
-    const auto n =
-        rtp::build_receiver_report(out_, publisher.rtcp_ssrc, std::span(blocks).first(count));
-    if (n)
-        send_rtcp(publisher, out_, n, sink);
+            request_keyframe(*s->second.publisher, out.source_track, out.target_layer, now, sink);
 }
 
 void Router::on_timer(TimePoint now, DatagramSink& sink) {
@@ -865,37 +624,12 @@ void Router::on_timer(TimePoint now, DatagramSink& sink) {
                 peer->dtls->consume_output();
             }
         }
-        if (!peer->connected || peer->role != PeerRole::Publisher)
-            continue;
-        // RFC 4585 §6.2.1: NACK the publisher's own losses.
-        for (auto& t : peer->in_tracks) {
-            if (t.kind != MediaKind::Video || t.ssrc == 0)
-                continue;
-            std::array<uint16_t, 64> missing{};
-            const auto n = t.nacks.due(now, missing);
-            if (n == 0)
-                continue;
-            std::sort(missing.begin(), missing.begin() + static_cast<std::ptrdiff_t>(n),
-                      [](uint16_t a, uint16_t b) { return static_cast<int16_t>(b - a) > 0; });
-            const auto size =
-                rtp::build_nack(out_, peer->rtcp_ssrc, t.ssrc, std::span(missing).first(n));
-            if (size) {
-                stats_.nacks_out += n;
-                send_rtcp(*peer, out_, size, sink);
-            }
-        }
-        if (report_due)
-            report(*peer, now, sink);
+        if (peer->connected && peer->role == PeerRole::Publisher)
+            publisher_feedback(*peer, now, report_due, sink);
     }
-    // Viewers still waiting for a keyframe ask again (the first PLI may have been lost).
-    for (auto& [name, stream] : streams_) {
-        if (!stream.publisher || !stream.publisher->connected)
-            continue;
-        for (auto* sub : stream.subscribers)
-            for (const auto& out : sub->out_tracks)
-                if (sub->connected && out.attached && !out.started && out.kind == MediaKind::Video)
-                    request_keyframe(*stream.publisher, out.source_track, now, sink);
-    }
+    for (auto& [name, stream] : streams_)
+        if (stream.publisher && stream.publisher->connected)
+            subscriber_layers(stream, now, report_due, sink);
     for (const auto& id : expired) {
         auto it = peers_.find(id);
         if (it == peers_.end())

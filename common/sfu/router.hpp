@@ -41,6 +41,9 @@ struct RouterConfig {
     std::chrono::seconds consent_timeout{30};         // RFC 7675 §5.1
     std::chrono::seconds connect_timeout{30};         // from the answer to DTLS connected
     std::chrono::milliseconds keyframe_interval{500}; // PLIs to one publisher at most this often
+    // REMB sent to every publisher (draft-alvestrand-rmcat-remb): the bitrate it may use for
+    // all its video, which lets a browser's estimate ramp up to its simulcast layers.
+    uint64_t max_publisher_bitrate = 3'000'000;
     // Recording (--record): opens the file of one published track, e.g.
     // "cam1-<resource>-<mid>.webm"; null (or a null sink) records nothing.
     std::function<std::unique_ptr<record::ByteSink>(const std::string& file_name)> open_recording;
@@ -65,17 +68,17 @@ struct RouterStats {
     uint64_t bytes_out = 0;
     uint64_t rtcp_in = 0;
     uint64_t rtcp_out = 0;
-    uint64_t nacks_in = 0;          // sequence numbers asked for by subscribers
-    uint64_t retransmits = 0;       // packets sent again from the buffer
-    uint64_t nacks_out = 0;         // sequence numbers asked of publishers
-    uint64_t keyframe_requests = 0; // PLIs sent to publishers
-    uint64_t checks = 0;            // STUN checks answered
-    uint64_t drops_unknown = 0;     // from an address no peer has checked from
-    uint64_t drops_malformed = 0;   // bad STUN/RTP/RTCP
-    uint64_t drops_auth = 0;        // STUN integrity or SRTP authentication failed
-    uint64_t drops_not_ready = 0;   // media before DTLS-SRTP was up
-    uint64_t dtls_failures = 0;     // handshake failed or fingerprint mismatch
-    uint64_t timeouts = 0;          // peers dropped for silence
+    uint64_t nacks_in = 0;           // sequence numbers asked for by subscribers
+    uint64_t retransmits = 0;        // packets sent again from the buffer
+    uint64_t nacks_out = 0;          // sequence numbers asked of publishers
+    uint64_t keyframe_requests = 0;  // PLIs sent to publishers
+    uint64_t checks = 0;             // STUN checks answered
+    uint64_t drops_unknown = 0;      // from an address no peer has checked from
+    uint64_t drops_malformed = 0;    // bad STUN/RTP/RTCP
+    uint64_t drops_auth = 0;         // STUN integrity or SRTP authentication failed
+    uint64_t drops_not_ready = 0;    // media before DTLS-SRTP was up
+    uint64_t dtls_failures = 0;      // handshake failed or fingerprint mismatch
+    uint64_t timeouts = 0;           // peers dropped for silence
     uint64_t recordings = 0;         // track files opened (--record)
     uint64_t recording_failures = 0; // files that could not be opened
 };
@@ -96,6 +99,10 @@ public:
     // DELETE: false if no such resource.
     bool remove(std::string_view resource);
     bool has(std::string_view resource) const { return peers_.count(std::string(resource)) != 0; }
+    // Simulcast (RFC 8853): forward this rid of every video track to the subscriber from the
+    // next keyframe on; an empty rid (or "auto") lets its feedback choose again. False if there
+    // is no such subscriber or no track has that rid.
+    bool select_layer(std::string_view resource, std::string_view rid);
 
     void on_datagram(std::span<const uint8_t> datagram, const util::Endpoint& from, TimePoint now,
                      DatagramSink& sink);
@@ -113,18 +120,25 @@ private:
     Negotiation fail(int status, std::string error);
     std::string new_resource_id();
     void remove_peer(const std::string& id, std::string why);
-    void route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now, DatagramSink& sink);
-    void on_subscriber_rtcp(Peer& subscriber, std::span<const uint8_t> rtcp, TimePoint now,
-                            DatagramSink& sink);
-    void request_keyframe(Peer& publisher, std::size_t track, TimePoint now, DatagramSink& sink);
     void attach(Peer& subscriber, Peer& publisher);
     void on_connected(Peer& peer, TimePoint now, DatagramSink& sink);
     void pump_dtls(Peer& peer, TimePoint now, DatagramSink& sink);
-    void send_rtcp(Peer& peer, std::span<uint8_t> buffer, std::size_t length, DatagramSink& sink);
+
+    // router_media.cpp: RTP from publishers to subscribers, simulcast layers, recording.
+    void route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now, DatagramSink& sink);
     void forward(Peer& subscriber, OutTrack& out, const rtp::RtpView& packet, DatagramSink& sink);
-    void report(Peer& publisher, TimePoint now, DatagramSink& sink);
-    void record(Peer& publisher, std::size_t track, const rtp::RtpView& packet, TimePoint now,
-                DatagramSink& sink);
+    void record(Peer& publisher, std::size_t track, std::size_t layer, const rtp::RtpView& packet,
+                TimePoint now, DatagramSink& sink);
+    void subscriber_layers(Stream& stream, TimePoint now, bool report_due, DatagramSink& sink);
+
+    // router_rtcp.cpp: feedback both ways (RFC 3550 §6, RFC 4585).
+    void on_publisher_rtcp(Peer& publisher, std::span<const uint8_t> rtcp, TimePoint now);
+    void on_subscriber_rtcp(Peer& subscriber, std::span<const uint8_t> rtcp, TimePoint now,
+                            DatagramSink& sink);
+    void request_keyframe(Peer& publisher, std::size_t track, std::size_t layer, TimePoint now,
+                          DatagramSink& sink);
+    void send_rtcp(Peer& peer, std::span<uint8_t> buffer, std::size_t length, DatagramSink& sink);
+    void publisher_feedback(Peer& publisher, TimePoint now, bool report_due, DatagramSink& sink);
 
     RouterConfig config_;
     std::string fingerprint_;

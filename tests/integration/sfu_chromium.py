@@ -93,6 +93,86 @@ def test_publish_and_watch_in_a_page():
         sfu.process.stop()
 
 
+SIMULCAST_PAGE = """<!doctype html><meta charset="utf-8"><title>rtc-sfu simulcast</title><script>
+const sfu = '%(sfu)s';
+const report = (r) => fetch('/report', {method: 'POST', body: JSON.stringify(r)});
+window.onerror = (m) => report({error: String(m)});
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function negotiate(pc, kind) {
+  await pc.setLocalDescription(await pc.createOffer());
+  const r = await fetch(sfu + '/' + kind + '/simulcast', {method: 'POST',
+      headers: {'Content-Type': 'application/sdp'}, body: pc.localDescription.sdp});
+  if (r.status !== 201) throw new Error(kind + ' answered ' + r.status + ': ' + await r.text());
+  const location = r.headers.get('Location');
+  await pc.setRemoteDescription({type: 'answer', sdp: await r.text()});
+  return location;
+}
+async function video(pc) {
+  for (const s of (await pc.getStats()).values())
+    if (s.type === 'inbound-rtp' && s.kind === 'video') return s;
+  return {};
+}
+async function until(pc, test, what) {
+  const started = Date.now();
+  for (;;) {
+    const v = await video(pc);
+    if (test(v)) return v;
+    if (Date.now() - started > 30000) throw new Error(what + ': ' + JSON.stringify(v));
+    await sleep(200);
+  }
+}
+async function run() {
+  const media = await navigator.mediaDevices.getUserMedia(
+      {video: {width: 1280, height: 720, frameRate: 30}});
+  const pub = new RTCPeerConnection();
+  pub.addTransceiver(media.getVideoTracks()[0], {direction: 'sendonly', sendEncodings: [
+      {rid: 'q', scaleResolutionDownBy: 4}, {rid: 'h', scaleResolutionDownBy: 2}, {rid: 'f'}]});
+  await negotiate(pub, 'whip');
+  const sub = new RTCPeerConnection();
+  sub.addTransceiver('video', {direction: 'recvonly'});
+  const location = await negotiate(sub, 'whep');
+  const first = await until(sub, (v) => (v.framesDecoded || 0) >= 30, 'no frames');
+  // Ask for the smallest layer: the width must drop while frames keep coming.
+  const r = await fetch(sfu + location + '/layer', {method: 'POST',
+      headers: {'Content-Type': 'application/json'}, body: JSON.stringify({encodingId: 'q'})});
+  if (r.status !== 204) throw new Error('layer request answered ' + r.status);
+  const small = await until(sub, (v) => v.frameWidth && v.frameWidth <= first.frameWidth / 2,
+                            'no switch to q');
+  const later = await until(sub, (v) => v.framesDecoded >= small.framesDecoded + 30,
+                            'frames stopped after the switch');
+  let layers = 0;
+  for (const s of (await pub.getStats()).values())
+    if (s.type === 'outbound-rtp' && s.kind === 'video' && s.packetsSent > 0) layers++;
+  report({widthBefore: first.frameWidth, widthAfter: small.frameWidth,
+          framesAfter: later.framesDecoded - small.framesDecoded, layersSent: layers});
+}
+run().catch((e) => report({error: String(e)}));
+</script>
+"""
+
+
+def test_simulcast_layer_switch():
+    """Chromium publishes three simulcast layers (rid q, h, f); a viewer in the same page gets
+    one layer, and after a WHEP layer request for "q" its decoded width drops while frames
+    keep coming (the switch waits for a keyframe of the new layer)."""
+    with start_sfu() as sfu:
+        server, reports = serve_page(SIMULCAST_PAGE % {"sfu": sfu.http_url})
+        try:
+            url = "http://127.0.0.1:%d/" % server.server_address[1]
+            with Process(chromium_argv(url, fake_media=True)) as browser:
+                report = wait_report(reports, browser, timeout=60)
+                browser.kill()
+        finally:
+            server.shutdown()
+        check("error" not in report, "the page failed: %r; rtc-sfu:\n%s"
+              % (report, "\n".join(sfu.process.lines()[-20:])))
+        print("simulcast: %r" % report)
+        check(report["layersSent"] >= 2, "Chromium sent %r layers" % report["layersSent"])
+        check(report["widthAfter"] <= report["widthBefore"] / 2, "widths %r" % report)
+        check(report["framesAfter"] >= 30, "frames after the switch %r" % report)
+        sfu.process.stop()
+
+
 def test_room_of_three():
     """Three browsers open the server's own demo page in one room: each publishes its camera
     and watches the two others (rooms over /ws/ROOM), and says so through the page's report
@@ -136,4 +216,5 @@ def test_room_of_three():
 
 if __name__ == "__main__":
     harness.main({"publish_and_watch_in_a_page": test_publish_and_watch_in_a_page,
+                  "simulcast_layer_switch": test_simulcast_layer_switch,
                   "room_of_three": test_room_of_three})

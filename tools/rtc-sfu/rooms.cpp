@@ -122,6 +122,14 @@ void RoomHub::on_message(Member& m, std::string_view text) {
             {"publisher", publisher},
             {"resource", n.resource},
             {"sdp", n.answer}}.dump());
+    } else if (type == "layer") {
+        const auto resource = j.contains("resource") && j["resource"].is_string()
+                                  ? j["resource"].get<std::string>()
+                                  : "";
+        const auto rid =
+            j.contains("rid") && j["rid"].is_string() ? j["rid"].get<std::string>() : "";
+        if (!m.subscriptions.count(resource) || !router_.select_layer(resource, rid))
+            m.socket->send_text(error_message("no such subscription or layer", 404));
     } else if (type == "unpublish") {
         if (!m.published.empty())
             router_.remove(m.published); // on_removed() tells the room

@@ -8,6 +8,7 @@
 //   {"type":"publish","sdp":OFFER}                 -> {"type":"answer","resource":R,"sdp":...}
 //   {"type":"subscribe","publisher":ID,"sdp":OFFER}  -> {"type":"answer","publisher":ID,...}
 //   {"type":"unpublish"}  {"type":"unsubscribe","resource":R}
+//   {"type":"layer","resource":R,"rid":RID}  simulcast layer of a subscription ("auto" too)
 // Server -> client:
 //   {"type":"welcome","id":ID,"publishers":[ID...]}
 //   {"type":"published","id":ID}  {"type":"unpublished","id":ID}  {"type":"left","id":ID}

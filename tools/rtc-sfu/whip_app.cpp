@@ -5,6 +5,8 @@
 #include "crypto/constant_time.hpp"
 #include "http/query.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 
 namespace rtc::sfu_tool {
@@ -169,6 +171,23 @@ net::HttpReply WhipApp::resource(const http::Request& request, std::string_view 
     if (!authorized(request)) {
         auto r = text_reply(401, "a Bearer token is required");
         r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+    }
+    // WHEP layer selection: POST /resource/ID/layer {"encodingId":"h"} (or "auto").
+    constexpr std::string_view kLayer = "/layer";
+    if (id.ends_with(kLayer)) {
+        id.remove_suffix(kLayer.size());
+        if (!router_.has(id))
+            return text_reply(404, "no such session");
+        if (request.method != "POST")
+            return text_reply(405, "method not allowed: POST {\"encodingId\": RID}");
+        auto j = nlohmann::json::parse(request.body, nullptr, false);
+        if (!j.is_object() || !j.contains("encodingId") || !j["encodingId"].is_string())
+            return text_reply(400, "expected {\"encodingId\": RID} (or \"auto\")");
+        if (!router_.select_layer(id, j["encodingId"].get<std::string>()))
+            return text_reply(404, "no video layer with that encodingId");
+        net::HttpReply r;
+        r.status = 204;
         return r;
     }
     if (!router_.has(id))

@@ -6,6 +6,8 @@
 //   PATCH  /resource/ID      application/trickle-ice-sdpfrag -> 204 (ICE-lite: candidates are
 //                            learned from the checks themselves, RFC 9725 §4.3.1)
 //   DELETE /resource/ID      -> 200, the session ends
+//   POST   /resource/ID/layer {"encodingId":RID} -> 204: a viewer's simulcast layer ("auto":
+//                            chosen from its REMB and loss again)
 //   OPTIONS any              CORS preflight (and Link ice servers for WHIP, §4.6)
 //   GET    /healthz          "ok"
 //   GET    /demo?room=NAME   a page that joins a room (rooms.hpp) with the camera
