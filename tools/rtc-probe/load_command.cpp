@@ -263,7 +263,8 @@ std::string turn_report_text(const LoadTurnOptions& o, const TurnLoadSettings& s
 
 } // namespace
 
-LoadCommands add_load_command(app::ToolCli& cli, LoadStunOptions& o, LoadTurnOptions& t) {
+LoadCommands add_load_command(app::ToolCli& cli, LoadStunOptions& o, LoadTurnOptions& t,
+                              LoadSfuOptions& sfu) {
     LoadCommands commands;
     commands.load = cli.app().add_subcommand(
         "load", "Generate load against a server and report rate, loss and latency");
@@ -296,6 +297,7 @@ LoadCommands add_load_command(app::ToolCli& cli, LoadStunOptions& o, LoadTurnOpt
     add_turn_options(*turn, cli, t);
     add_pacing_options({turn, t.rate, t.window, t.duration, t.count, t.timeout, t.max_loss},
                        "datagrams", "allocations");
+    commands.sfu = add_load_sfu_command(*commands.load, sfu);
     return commands;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // `rtc-probe load stun URL` and `rtc-probe load turn URL`: a load run and its report (rate,
 // loss, latency): STUN Binding requests, or ChannelData through TURN allocations to an echo peer.
+// `rtc-probe load sfu` (load_sfu.hpp): many WebRTC receivers for the SFU benchmark.
+#include "load_sfu.hpp"
+
 #include "app/cli.hpp"
 #include "app/log.hpp"
 
@@ -41,12 +44,14 @@ struct LoadTurnOptions {
 inline constexpr double kDefaultLoadRate = 1000;
 
 struct LoadCommands {
-    CLI::App* load = nullptr; // `load`, the parent of `load stun` and `load turn`
+    CLI::App* load = nullptr; // `load`, the parent of `load stun`, `load turn` and `load sfu`
     CLI::App* stun = nullptr;
     CLI::App* turn = nullptr;
+    CLI::App* sfu = nullptr;
 };
 
-LoadCommands add_load_command(app::ToolCli& cli, LoadStunOptions& stun, LoadTurnOptions& turn);
+LoadCommands add_load_command(app::ToolCli& cli, LoadStunOptions& stun, LoadTurnOptions& turn,
+                              LoadSfuOptions& sfu);
 
 // 0 when answers came and the loss is at most --max-loss, 1 otherwise. Throws
 // app::ConfigError for a URL that does not parse or is not stun: over UDP.

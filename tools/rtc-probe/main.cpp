@@ -30,7 +30,8 @@ int run(int argc, char** argv) {
     auto* signal_command = probe_tool::add_signal_command(cli, signal_options);
     probe_tool::LoadStunOptions load_stun;
     probe_tool::LoadTurnOptions load_turn;
-    auto load_commands = probe_tool::add_load_command(cli, load_stun, load_turn);
+    probe_tool::LoadSfuOptions load_sfu;
+    auto load_commands = probe_tool::add_load_command(cli, load_stun, load_turn, load_sfu);
     probe_tool::TurnOptions turn;
     auto* turn_command = probe_tool::add_turn_command(cli, turn);
     if (auto exit_code = cli.parse(argc, argv))
@@ -50,6 +51,8 @@ int run(int argc, char** argv) {
         return probe_tool::run_load_stun(load_stun, log);
     if (load_commands.turn->parsed())
         return probe_tool::run_load_turn(load_turn, log);
+    if (load_commands.sfu->parsed())
+        return probe_tool::run_load_sfu(load_sfu, log);
     if (turn_command->parsed())
         return probe_tool::run_turn(turn, log);
     throw app::ConfigError("a subcommand is required: stun, nat, turn, signal, ice or load",
