@@ -153,6 +153,43 @@ std::optional<Prepared> prepare(std::string_view text, std::string& error) {
 
 } // namespace
 
+std::unique_ptr<Peer> Router::new_peer(std::string_view stream, PeerRole role,
+                                       const std::string& remote_fingerprint, TimePoint now) {
+    auto peer = std::make_unique<Peer>();
+    peer->id = new_resource_id();
+    peer->stream = std::string(stream);
+    peer->role = role;
+    peer->local_ufrag = random_ice_string(8);
+    peer->local_pwd = random_ice_string(24);
+    peer->remote_fingerprint = remote_fingerprint;
+    peer->rtcp_ssrc = random_u32();
+    peer->created = now;
+    return peer;
+}
+
+sdp::AnswerOptions Router::answer_options(const Peer& peer) const {
+    sdp::AnswerOptions options;
+    options.ice_ufrag = peer.local_ufrag;
+    options.ice_pwd = peer.local_pwd;
+    options.fingerprint = fingerprint_;
+    for (const auto& c : config_.candidates)
+        options.candidates.push_back({c.address.to_string(), c.port, "udp"});
+    options.rtx = false;    // retransmissions come on the primary SSRC (RFC 4585 NACK)
+    options.max_codecs = 1; // one codec per track keeps the forwarding a pure rewrite
+    return options;
+}
+
+Negotiation Router::admit(std::unique_ptr<Peer> peer, const sdp::SessionDescription& answer) {
+    peer->dtls = std::make_unique<tls::Engine>(dtls_context_);
+    Negotiation n;
+    n.resource = peer->id;
+    n.answer = sdp::serialize(answer);
+    n.etag = peer->local_ufrag;
+    by_ufrag_[peer->local_ufrag] = peer.get();
+    peers_.emplace(peer->id, std::move(peer));
+    return n;
+}
+
 Negotiation Router::publish(std::string_view stream, std::string_view offer, TimePoint now) {
     if (peers_.size() >= config_.max_peers)
         return fail(503, "too many peers (--max-peers)");
@@ -166,24 +203,8 @@ Negotiation Router::publish(std::string_view stream, std::string_view offer, Tim
     if (!prepared)
         return fail(400, error);
 
-    auto peer = std::make_unique<Peer>();
-    peer->id = new_resource_id();
-    peer->stream = std::string(stream);
-    peer->role = PeerRole::Publisher;
-    peer->local_ufrag = random_ice_string(8);
-    peer->local_pwd = random_ice_string(24);
-    peer->remote_fingerprint = prepared->fingerprint;
-    peer->rtcp_ssrc = random_u32();
-    peer->created = now;
-
-    sdp::AnswerOptions options;
-    options.ice_ufrag = peer->local_ufrag;
-    options.ice_pwd = peer->local_pwd;
-    options.fingerprint = fingerprint_;
-    for (const auto& c : config_.candidates)
-        options.candidates.push_back({c.address.to_string(), c.port, "udp"});
-    options.rtx = false;    // retransmissions come on the primary SSRC (RFC 4585 NACK)
-    options.max_codecs = 1; // one codec per track keeps the forwarding a pure rewrite
+    auto peer = new_peer(stream, PeerRole::Publisher, prepared->fingerprint, now);
+    auto options = answer_options(*peer);
     std::vector<sdp::MediaPlan> plans;
     for (std::size_t i = 0; i < prepared->offer.media.size(); ++i) {
         const auto& m = prepared->offer.media[i];
@@ -237,16 +258,10 @@ Negotiation Router::publish(std::string_view stream, std::string_view offer, Tim
     if (peer->in_tracks.empty())
         return fail(400, "the offer sends no audio or video this server can receive");
 
-    peer->dtls = std::make_unique<tls::Engine>(dtls_context_);
-    Negotiation n;
-    n.resource = peer->id;
-    n.answer = sdp::serialize(*answer.answer);
-    n.etag = peer->local_ufrag;
     auto& stream_entry = streams_[std::string(stream)];
     stream_entry.publisher = peer.get();
-    by_ufrag_[peer->local_ufrag] = peer.get();
     Peer& publisher = *peer;
-    peers_.emplace(peer->id, std::move(peer));
+    auto n = admit(std::move(peer), *answer.answer);
     for (auto* subscriber : stream_entry.subscribers)
         attach(*subscriber, publisher);
     return n;
@@ -266,24 +281,8 @@ Negotiation Router::subscribe(std::string_view stream, std::string_view offer, T
         return fail(400, error);
     Peer& publisher = *it->second.publisher;
 
-    auto peer = std::make_unique<Peer>();
-    peer->id = new_resource_id();
-    peer->stream = std::string(stream);
-    peer->role = PeerRole::Subscriber;
-    peer->local_ufrag = random_ice_string(8);
-    peer->local_pwd = random_ice_string(24);
-    peer->remote_fingerprint = prepared->fingerprint;
-    peer->rtcp_ssrc = random_u32();
-    peer->created = now;
-
-    sdp::AnswerOptions options;
-    options.ice_ufrag = peer->local_ufrag;
-    options.ice_pwd = peer->local_pwd;
-    options.fingerprint = fingerprint_;
-    for (const auto& c : config_.candidates)
-        options.candidates.push_back({c.address.to_string(), c.port, "udp"});
-    options.rtx = false;
-    options.max_codecs = 1;
+    auto peer = new_peer(stream, PeerRole::Subscriber, prepared->fingerprint, now);
+    auto options = answer_options(*peer);
     // Each receiving section of the offer gets the publisher's next track of its kind, and only
     // that track's codec, so the subscriber's payload type for it is the one answered.
     options.codecs.clear();
@@ -351,15 +350,9 @@ Negotiation Router::subscribe(std::string_view stream, std::string_view offer, T
     if (peer->out_tracks.empty())
         return fail(400, "the offer receives none of the stream's tracks (kind or codec)");
 
-    peer->dtls = std::make_unique<tls::Engine>(dtls_context_);
-    Negotiation n;
-    n.resource = peer->id;
-    n.answer = sdp::serialize(*answer.answer);
-    n.etag = peer->local_ufrag;
     it->second.subscribers.push_back(peer.get());
-    by_ufrag_[peer->local_ufrag] = peer.get();
     Peer& subscriber = *peer;
-    peers_.emplace(peer->id, std::move(peer));
+    auto n = admit(std::move(peer), *answer.answer);
     attach(subscriber, publisher);
     return n;
 }

@@ -15,6 +15,7 @@
 //
 // All calls come from one thread.
 #include "rtp/packet.hpp"
+#include "sdp/answer.hpp"
 #include "sfu/peer.hpp"
 #include "tls/credentials.hpp"
 #include "util/ip_address.hpp"
@@ -120,6 +121,12 @@ private:
     Negotiation fail(int status, std::string error);
     std::string new_resource_id();
     void remove_peer(const std::string& id, std::string why);
+    std::unique_ptr<Peer> new_peer(std::string_view stream, PeerRole role,
+                                   const std::string& remote_fingerprint, TimePoint now);
+    sdp::AnswerOptions answer_options(const Peer& peer) const;
+    // Registers a negotiated peer (by id and ufrag) with its DTLS session; the caller links it
+    // to its stream.
+    Negotiation admit(std::unique_ptr<Peer> peer, const sdp::SessionDescription& answer);
     void attach(Peer& subscriber, Peer& publisher);
     void on_connected(Peer& peer, TimePoint now, DatagramSink& sink);
     void pump_dtls(Peer& peer, TimePoint now, DatagramSink& sink);
