@@ -77,36 +77,10 @@ void SfuService::bind_media() {
 }
 
 void SfuService::bind_http() {
-    bool secure = false;
-    for (const auto& url : common_.listen)
-        secure |= url.scheme == app::Scheme::Https;
-    std::shared_ptr<tls::ReloadableContext> tls;
-    if (secure) {
-        server_tls_ = std::make_unique<app::ServerTls>(common_, log_);
-        tls::ServerOptions tls_options;
-        tls_options.alpn = {"http/1.1"};
-        tls = server_tls_->context(tls_options);
-    }
     net::HttpServerOptions http;
     http.request_limits.max_body = 128 * 1024; // an SDP offer
-    for (const auto& url : common_.listen) {
-        if (url.scheme != app::Scheme::Http && url.scheme != app::Scheme::Https)
-            continue;
-        const bool https = url.scheme == app::Scheme::Https;
-        const char* scheme = https ? "https" : "http";
-        for (const auto& endpoint : url.endpoints()) {
-            auto options = http;
-            options.tls = https ? tls : nullptr;
-            try {
-                servers_.push_back(
-                    net::HttpServer::start(pool_.context(0), endpoint, *app_, options));
-            } catch (const std::system_error& e) {
-                throw app::cannot_listen(scheme, endpoint, e.code(), kHttpInUse);
-            }
-            log_.info("listening", {{"url", std::string(scheme) + "://" +
-                                                servers_.back()->local_endpoint().to_string()}});
-        }
-    }
+    listeners_ = std::make_unique<app::HttpListeners>(pool_.context(0), common_, *app_, http, log_,
+                                                      kHttpInUse);
 }
 
 void SfuService::register_metrics() {
@@ -231,11 +205,7 @@ int SfuService::run() {
     register_metrics();
     metrics_endpoint_ = app::start_metrics(io, common_, registry_, log_);
     return app::serve(
-        pool_, log_, [this] { stop(); },
-        [this] {
-            if (server_tls_)
-                server_tls_->reload();
-        });
+        pool_, log_, [this] { stop(); }, [this] { listeners_->reload_tls(); });
 }
 
 void SfuService::stop() {
@@ -248,15 +218,7 @@ void SfuService::stop() {
             timer_->cancel();
         for (auto& socket : media_)
             socket->close();
-        auto remaining = std::make_shared<std::size_t>(servers_.size());
-        auto& io = pool_.context(0);
-        if (servers_.empty())
-            io.stop();
-        for (auto& s : servers_)
-            s->stop(kStopGrace, [remaining, &io] {
-                if (--*remaining == 0)
-                    io.stop();
-            });
+        listeners_->stop(kStopGrace, [&io = pool_.context(0)] { io.stop(); });
     });
 }
 

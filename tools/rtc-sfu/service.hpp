@@ -5,9 +5,9 @@
 #include "whip_app.hpp"
 
 #include "app/cli.hpp"
+#include "app/http_listeners.hpp"
 #include "app/log.hpp"
 #include "app/metrics.hpp"
-#include "app/server_tls.hpp"
 #include "net/http_server.hpp"
 #include "net/io_pool.hpp"
 #include "net/metrics_endpoint.hpp"
@@ -45,14 +45,13 @@ private:
     app::Logger& log_;
     net::IoPool pool_;
     app::MetricsRegistry registry_;
-    std::unique_ptr<app::ServerTls> server_tls_;
     std::shared_ptr<const tls::Credentials> dtls_identity_;
     std::vector<util::Endpoint> candidates_;
     std::vector<std::shared_ptr<net::UdpBatchSocket>> media_;
     std::unique_ptr<sfu::Router> router_;
     std::unique_ptr<RoomHub> rooms_;
     std::unique_ptr<WhipApp> app_;
-    std::vector<std::shared_ptr<net::HttpServer>> servers_;
+    std::unique_ptr<app::HttpListeners> listeners_;
     std::shared_ptr<net::MetricsEndpoint> metrics_endpoint_;
     std::unique_ptr<asio::steady_timer> timer_;
     bool stopping_ = false;

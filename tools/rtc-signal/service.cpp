@@ -1,7 +1,6 @@
 #include "service.hpp"
 
 #include "app/exit_codes.hpp"
-#include "app/listen_error.hpp"
 #include "app/serve.hpp"
 #include "app/server_metrics.hpp"
 #include "crypto/random.hpp"
@@ -57,36 +56,12 @@ void SignalService::start_redis() {
 }
 
 void SignalService::bind() {
-    bool secure = false;
-    for (const auto& url : common_.listen)
-        secure |= url.scheme == app::Scheme::Https;
-    std::shared_ptr<tls::ReloadableContext> tls;
-    if (secure) {
-        server_tls_ = std::make_unique<app::ServerTls>(common_, log_);
-        tls::ServerOptions tls_options;
-        tls_options.alpn = {"http/1.1"};
-        tls = server_tls_->context(tls_options);
-    }
     net::HttpServerOptions http;
     http.max_connections = options_.max_connections;
     http.max_message = options_.max_message_size;
     http.ping_interval = std::chrono::seconds(options_.ping_interval);
-    for (const auto& url : common_.listen) {
-        const bool https = url.scheme == app::Scheme::Https;
-        const char* scheme = https ? "https" : "http";
-        for (const auto& endpoint : url.endpoints()) {
-            auto options = http;
-            options.tls = https ? tls : nullptr;
-            try {
-                servers_.push_back(
-                    net::HttpServer::start(pool_.context(0), endpoint, *app_, options));
-            } catch (const std::system_error& e) {
-                throw app::cannot_listen(scheme, endpoint, e.code(), kInUseHint);
-            }
-            log_.info("listening", {{"url", std::string(scheme) + "://" +
-                                                servers_.back()->local_endpoint().to_string()}});
-        }
-    }
+    listeners_ = std::make_unique<app::HttpListeners>(pool_.context(0), common_, *app_, http, log_,
+                                                      kInUseHint);
 }
 
 void SignalService::register_metrics() {
@@ -100,29 +75,14 @@ void SignalService::register_metrics() {
         registry_.callback(name, help, MetricType::Counter, labels,
                            [read] { return static_cast<double>(read()); });
     };
-    auto http = [this] {
-        net::HttpServerStats total;
-        for (const auto& s : servers_) {
-            const auto st = s->stats();
-            total.connections += st.connections;
-            total.websockets += st.websockets;
-            total.requests += st.requests;
-            total.bad_requests += st.bad_requests;
-            total.protocol_errors += st.protocol_errors;
-            total.too_big += st.too_big;
-            total.slow_consumers += st.slow_consumers;
-            total.ping_timeouts += st.ping_timeouts;
-            total.messages_in += st.messages_in;
-            total.messages_out += st.messages_out;
-            total.rejected += st.rejected;
-        }
-        return total;
-    };
+    auto http = [this] { return listeners_->stats(); };
     gauge("rtc_signal_connections", "Open HTTP and WebSocket connections.",
           [http] { return http().connections; });
-    gauge("rtc_signal_websockets", "Open WebSocket sessions.", [http] { return http().websockets; });
+    gauge("rtc_signal_websockets", "Open WebSocket sessions.",
+          [http] { return http().websockets; });
     gauge("rtc_signal_rooms", "Rooms with at least one peer.", [rooms] { return rooms().rooms; });
-    gauge("rtc_signal_peers", "Peers connected to this process.", [rooms] { return rooms().peers; });
+    gauge("rtc_signal_peers", "Peers connected to this process.",
+          [rooms] { return rooms().peers; });
     gauge("rtc_signal_away_peers", "Peers in their resume grace period.",
           [rooms] { return rooms().away_peers; });
     gauge("rtc_signal_remote_peers", "Peers connected to other processes (Redis).",
@@ -180,8 +140,8 @@ void SignalService::register_metrics() {
                 [this] { return peerjs_->core().stats().relayed; });
         counter("rtc_signal_peerjs_expired_total", "PeerJS EXPIRE messages sent.", {},
                 [this] { return peerjs_->core().stats().expired; });
-        counter("rtc_signal_peerjs_refused_total", "PeerJS clients refused (key, id, limit).",
-                {}, [this] {
+        counter("rtc_signal_peerjs_refused_total", "PeerJS clients refused (key, id, limit).", {},
+                [this] {
                     const auto s = peerjs_->core().stats();
                     return s.refused_params + s.refused_key + s.refused_id + s.refused_token +
                            s.refused_id_taken + s.refused_limit;
@@ -209,8 +169,8 @@ int SignalService::run() {
                                                 "Upgrades refused for a missing or bad token.");
     counters.origin_refusals = &registry_.counter("rtc_signal_origin_refusals_total",
                                                   "Upgrades refused for their Origin.");
-    counters.join_refusals = &registry_.counter(
-        "rtc_signal_join_refusals_total", "Joins refused (room full, id taken, bad id...).");
+    counters.join_refusals = &registry_.counter("rtc_signal_join_refusals_total",
+                                                "Joins refused (room full, id taken, bad id...).");
     app_ = std::make_unique<SignalApp>(options_, *access_, *rooms_, peerjs_.get(), registry_,
                                        counters, log_);
     bind();
@@ -227,8 +187,7 @@ void SignalService::reload() {
     } catch (const app::ToolError& e) {
         log_.error("reload failed, the old secrets stay", {{"error", e.what()}});
     }
-    if (server_tls_)
-        server_tls_->reload();
+    listeners_->reload_tls();
 }
 
 void SignalService::stop() {
@@ -243,15 +202,7 @@ void SignalService::stop() {
         }
         if (bus_)
             bus_->stop();
-        auto remaining = std::make_shared<std::size_t>(servers_.size());
-        auto& io = pool_.context(0);
-        if (servers_.empty())
-            io.stop();
-        for (auto& s : servers_)
-            s->stop(kStopGrace, [remaining, &io] {
-                if (--*remaining == 0)
-                    io.stop();
-            });
+        listeners_->stop(kStopGrace, [&io = pool_.context(0)] { io.stop(); });
     });
 }
 

@@ -7,9 +7,9 @@
 #include "signal_options.hpp"
 
 #include "app/cli.hpp"
+#include "app/http_listeners.hpp"
 #include "app/log.hpp"
 #include "app/metrics.hpp"
-#include "app/server_tls.hpp"
 #include "net/http_server.hpp"
 #include "net/io_pool.hpp"
 #include "net/metrics_endpoint.hpp"
@@ -22,8 +22,7 @@ namespace rtc::signal_tool {
 
 class SignalService {
 public:
-    SignalService(const app::CommonOptions& common, const SignalOptions& options,
-                  app::Logger& log);
+    SignalService(const app::CommonOptions& common, const SignalOptions& options, app::Logger& log);
     ~SignalService();
 
     // Binds everything (throws app::ToolError when it cannot), logs each listening URL, then
@@ -49,8 +48,7 @@ private:
     std::unique_ptr<PeerJsDriver> peerjs_;
     std::unique_ptr<AccessPolicy> access_;
     std::unique_ptr<SignalApp> app_;
-    std::unique_ptr<app::ServerTls> server_tls_;
-    std::vector<std::shared_ptr<net::HttpServer>> servers_;
+    std::unique_ptr<app::HttpListeners> listeners_;
     std::shared_ptr<net::MetricsEndpoint> metrics_endpoint_;
 };
 
