@@ -1,5 +1,7 @@
 #include "ice/candidate.hpp"
 
+#include "crypto/random.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -194,6 +196,17 @@ bool valid_ice_chars(std::string_view text, std::size_t min_length, std::size_t 
             return false;
     }
     return true;
+}
+
+std::string random_ice_chars(std::size_t n) {
+    static constexpr std::string_view kChars =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out(n, 'A');
+    std::vector<uint8_t> bytes(n);
+    crypto::random_bytes(bytes);
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = kChars[bytes[i] % kChars.size()];
+    return out;
 }
 
 } // namespace rtc::ice

@@ -60,5 +60,7 @@ struct Description {
 // RFC 8445 §5.3: ufrag at least 4 and pwd at least 22 ice-chars (RFC 8839 §5.4: ALPHA / DIGIT /
 // "+" / "/").
 bool valid_ice_chars(std::string_view text, std::size_t min_length, std::size_t max_length = 256);
+// `n` random ice-chars, e.g. a ufrag (8) or a pwd (24) of RFC 8445 §5.3.
+std::string random_ice_chars(std::size_t n);
 
 } // namespace rtc::ice

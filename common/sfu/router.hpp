@@ -100,6 +100,14 @@ public:
     // DELETE: false if no such resource.
     bool remove(std::string_view resource);
     bool has(std::string_view resource) const { return peers_.count(std::string(resource)) != 0; }
+    // ICE restart (RFC 9725 §4.3.2, PATCH with If-Match "*"; RFC 8445 §9): the peer gets new local
+    // credentials; its address, DTLS and SRTP stay until checks with the new ones choose another.
+    // `sdpfrag` (RFC 8840) must carry the client's new a=ice-ufrag and a=ice-pwd. Status 200 with
+    // `answer` an sdpfrag of the new credentials and `etag` the new ETag; else 400 or 404.
+    Negotiation restart_ice(std::string_view resource, std::string_view sdpfrag);
+    // The resource's ETag, "" if there is no such resource (RFC 9725 §4.3.1: a trickle PATCH
+    // whose If-Match differs gets 412).
+    std::string etag(std::string_view resource) const;
     // Simulcast (RFC 8853): forward this rid of every video track to the subscriber from the
     // next keyframe on; an empty rid (or "auto") lets its feedback choose again. False if there
     // is no such subscriber or no track has that rid.

@@ -60,18 +60,6 @@ probe::ServerUrl parse_url(const std::string& text, const std::string& flag, boo
     return *url;
 }
 
-// RFC 8445 §5.3: ice-chars from a random source (ufrag 8, pwd 24 characters).
-std::string random_ice_chars(std::size_t n) {
-    static constexpr std::string_view kChars =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out(n, 'A');
-    std::vector<uint8_t> bytes(n);
-    crypto::random_bytes(bytes);
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = kChars[bytes[i] % kChars.size()];
-    return out;
-}
-
 // The shell around ice::Agent: one UDP socket per host address, a timer, stdin and, for TURN
 // over TCP, a connection to the TURN server (connected, written and read asynchronously).
 class IceShell {
@@ -398,8 +386,8 @@ int run_ice(const IceOptions& options, app::Logger& log) {
     ice::AgentConfig config;
     config.controlling = !options.controlled;
     config.relay_only = options.relay_only;
-    config.ufrag = random_ice_chars(8);
-    config.pwd = random_ice_chars(24);
+    config.ufrag = ice::random_ice_chars(8);
+    config.pwd = ice::random_ice_chars(24);
     config.tie_breaker = crypto::random_u64();
     if (options.relay_only && options.turn_url.empty())
         throw app::ConfigError("--relay-only: needs --turn", "add --turn turn:HOST[:PORT]");

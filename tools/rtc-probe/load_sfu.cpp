@@ -47,17 +47,6 @@ constexpr std::chrono::milliseconds kTick{10};
 constexpr std::size_t kMaxLine = 256 * 1024;
 constexpr std::size_t kBufferSize = 2048;
 
-std::string random_ice_chars(std::size_t n) {
-    static constexpr std::string_view kChars =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out(n, 'A');
-    std::vector<uint8_t> bytes(n);
-    crypto::random_bytes(bytes);
-    for (std::size_t i = 0; i < n; ++i)
-        out[i] = kChars[bytes[i] % kChars.size()];
-    return out;
-}
-
 std::span<const uint8_t> as_bytes(std::string_view s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
@@ -228,8 +217,8 @@ private:
         ice::AgentConfig ac;
         ac.controlling = controlling;
         ac.tie_breaker = crypto::random_u64();
-        ac.ufrag = random_ice_chars(8);
-        ac.pwd = random_ice_chars(24);
+        ac.ufrag = ice::random_ice_chars(8);
+        ac.pwd = ice::random_ice_chars(24);
         ac.ta = std::chrono::milliseconds(5);
         s->local_ufrag = ac.ufrag;
         s->agent.emplace(ac, std::vector<util::Endpoint>{s->socket->local_endpoint()},

@@ -197,17 +197,37 @@ net::HttpReply WhipApp::resource(const http::Request& request, std::string_view 
         log_.info("deleted", {{"resource", std::string(id)}});
         return text_reply(200, "deleted");
     }
-    if (request.method == "PATCH") {
-        // RFC 9725 §4.3.1: an ICE-lite server learns the client's candidates from its checks,
-        // so trickled candidates need no action.
-        if (!content_type_is(request, "application/trickle-ice-sdpfrag"))
-            return text_reply(415, "Content-Type must be application/trickle-ice-sdpfrag");
-        net::HttpReply r;
-        r.status = 204;
-        return r;
-    }
+    if (request.method == "PATCH")
+        return patch(request, id);
     auto r = text_reply(405, "method not allowed");
     r.headers.emplace_back("Allow", "PATCH, DELETE, OPTIONS");
+    return r;
+}
+
+net::HttpReply WhipApp::patch(const http::Request& request, std::string_view id) {
+    if (!content_type_is(request, "application/trickle-ice-sdpfrag"))
+        return text_reply(415, "Content-Type must be application/trickle-ice-sdpfrag");
+    const auto if_match = request.header("If-Match");
+    if (if_match && *if_match == "*") {
+        // RFC 9725 §4.3.2: an ICE restart; the reply carries our new credentials and ETag.
+        auto n = router_.restart_ice(id, request.body);
+        if (n.status != 200)
+            return text_reply(n.status, n.error);
+        log_.info("ice restart", {{"resource", std::string(id)}});
+        net::HttpReply r;
+        r.status = 200;
+        r.content_type = "application/trickle-ice-sdpfrag";
+        r.body = std::move(n.answer);
+        r.headers.emplace_back("ETag", "\"" + n.etag + "\"");
+        return r;
+    }
+    // RFC 9725 §4.3.1: a trickle PATCH names the ICE session it belongs to; one from before a
+    // restart gets 412. An ICE-lite server learns the client's candidates from its checks, so
+    // the candidates themselves need no action.
+    if (if_match && *if_match != "\"" + router_.etag(id) + "\"")
+        return text_reply(412, "If-Match does not match the session's ETag (ICE restarted?)");
+    net::HttpReply r;
+    r.status = 204;
     return r;
 }
 
