@@ -174,6 +174,8 @@ sdp::AnswerOptions Router::answer_options(const Peer& peer) const {
     options.fingerprint = fingerprint_;
     for (const auto& c : config_.candidates)
         options.candidates.push_back({c.address.to_string(), c.port, "udp"});
+    for (const auto& c : config_.tcp_candidates)
+        options.candidates.push_back({c.address.to_string(), c.port, "tcp"});
     options.rtx = false;    // retransmissions come on the primary SSRC (RFC 4585 NACK)
     options.max_codecs = 1; // one codec per track keeps the forwarding a pure rewrite
     return options;

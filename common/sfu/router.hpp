@@ -36,6 +36,7 @@ namespace rtc::sfu {
 struct RouterConfig {
     std::shared_ptr<const tls::Credentials> certificate; // DTLS identity (fingerprint in SDP)
     std::vector<util::Endpoint> candidates;              // host candidates advertised (UDP)
+    std::vector<util::Endpoint> tcp_candidates;          // passive ICE-TCP (RFC 6544), if any
     std::size_t max_peers = 1000;
     std::size_t max_streams = 100;
     std::size_t max_subscribers = 500;                // per stream

@@ -4,7 +4,7 @@ complete -c rtc-sfu -f
 complete -c rtc-sfu -s h -l help -d 'Print this help and exit'
 complete -c rtc-sfu -s V -l version -d 'Print the version and exit'
 complete -c rtc-sfu -l generate -x -a 'complete-bash complete-zsh complete-fish' -d 'Print a shell completion script and exit'
-complete -c rtc-sfu -l listen -x -d 'Serve on http://HOST:PORT, https://HOST:PORT, udp://HOST:PORT; HOST is an IPv4 address, [IPv6] or * for all; repeatable'
+complete -c rtc-sfu -l listen -x -d 'Serve on http://HOST:PORT, https://HOST:PORT, udp://HOST:PORT, tcp://HOST:PORT; HOST is an IPv4 address, [IPv6] or * for all; repeatable'
 complete -c rtc-sfu -l cert -r -F -a 'auto' -d 'PEM certificate chain for TLS, DTLS and HTTPS, reloaded on SIGHUP; "auto" makes a self-signed one for testing'
 complete -c rtc-sfu -l key -r -F -d 'PEM private key of --cert'
 complete -c rtc-sfu -l external-ip -x -d 'Address to advertise behind 1:1 NAT, PUBLIC or PUBLIC/PRIVATE; once per address family'

@@ -16,7 +16,8 @@ int run(int argc, char** argv) {
     cli.add_listen({.default_scheme = app::Scheme::Http,
                     .schemes = {{app::Scheme::Http, 8080},
                                 {app::Scheme::Https, 8443},
-                                {app::Scheme::Udp, 7882}},
+                                {app::Scheme::Udp, 7882},
+                                {app::Scheme::Tcp, 7881}},
                     .defaults = {"http://*:8080", "udp://*:7882"}});
     cli.add_tls();
     cli.add_external_ip();

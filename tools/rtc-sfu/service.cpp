@@ -31,11 +31,31 @@ SfuService::SfuService(const app::CommonOptions& common, const SfuOptions& optio
 SfuService::~SfuService() = default;
 
 void SfuService::send(std::span<const uint8_t> datagram, const util::Endpoint& to) {
+    if (ice_tcp_ && ice_tcp_->send(datagram, to))
+        return;
     for (auto& socket : media_)
         if (socket->local_endpoint().address.family() == to.address.family()) {
             socket->send(datagram, to);
             return;
         }
+}
+
+// RFC 8839 §5.1 host candidates for a bound media address: --external-ip (1:1 NAT), the bound
+// address, or every interface address of the family when bound to the wildcard.
+std::vector<util::Endpoint> SfuService::host_candidates(const util::Endpoint& local) const {
+    std::vector<util::Endpoint> out;
+    const auto family = local.address.family();
+    for (const auto& e : common_.external_ips)
+        if (e.public_ip.family() == family)
+            out.push_back({e.public_ip, local.port});
+    if (!out.empty())
+        return out;
+    if (local.address.is_unspecified())
+        for (const auto& ip : net::interface_addresses(family))
+            out.push_back({ip, local.port});
+    else
+        out.push_back(local);
+    return out;
 }
 
 void SfuService::bind_media() {
@@ -54,24 +74,43 @@ void SfuService::bind_media() {
             if (!socket)
                 throw app::cannot_listen("udp", endpoint, ec, kMediaInUse);
             const auto local = socket->local_endpoint();
-            const auto family = local.address.family();
-            // RFC 8839 §5.1 host candidates: --external-ip (1:1 NAT), the bound address, or
-            // every interface address of the family when bound to the wildcard.
-            bool external = false;
-            for (const auto& e : common_.external_ips)
-                if (e.public_ip.family() == family) {
-                    candidates_.push_back({e.public_ip, local.port});
-                    external = true;
-                }
-            if (!external) {
-                if (local.address.is_unspecified())
-                    for (const auto& ip : net::interface_addresses(family))
-                        candidates_.push_back({ip, local.port});
-                else
-                    candidates_.push_back(local);
-            }
+            for (const auto& c : host_candidates(local))
+                candidates_.push_back(c);
             log_.info("listening", {{"url", "udp://" + local.to_string()}});
             media_.push_back(std::move(socket));
+        }
+    }
+}
+
+void SfuService::bind_ice_tcp() {
+    ice_tcp_ = std::make_unique<IceTcpLinks>(
+        [this](std::span<const uint8_t> frame, const util::Endpoint& from) {
+            router_->on_datagram(frame, from, std::chrono::steady_clock::now(), *this);
+            for (auto& s : media_)
+                s->flush();
+        });
+    net::StreamServerOptions tcp;
+    tcp.max_connections = options_.max_peers;
+    // A connection nobody checks on is closed when its peer's consent would have expired.
+    tcp.idle_timeout = std::chrono::seconds(options_.consent_timeout);
+    tcp.read_size = 64 * 1024;
+    for (const auto& url : common_.listen) {
+        if (url.scheme != app::Scheme::Tcp)
+            continue;
+        for (const auto& endpoint : url.endpoints()) {
+            std::shared_ptr<net::StreamServer> server;
+            try {
+                server = net::StreamServer::start(
+                    pool_.context(0), endpoint,
+                    [this](net::StreamConnection& c) { return ice_tcp_->accept(c); }, tcp);
+            } catch (const std::system_error& e) {
+                throw app::cannot_listen("tcp", endpoint, e.code(), kMediaInUse);
+            }
+            const auto local = server->local_endpoint();
+            for (const auto& c : host_candidates(local))
+                tcp_candidates_.push_back(c);
+            log_.info("listening", {{"url", "tcp://" + local.to_string()}});
+            tcp_media_.push_back(std::move(server));
         }
     }
 }
@@ -139,6 +178,13 @@ void SfuService::register_metrics() {
     for (const auto& [reason, field] : drops)
         counter("rtc_sfu_drops_total", "Datagrams dropped, by reason.", {{"reason", reason}},
                 [stats, field = field] { return stats().*field; });
+    auto tcp = [this] { return ice_tcp_->stats(); };
+    gauge("rtc_sfu_ice_tcp_connections", "ICE-TCP connections open (--listen tcp://).",
+          [tcp] { return tcp().connections; });
+    counter("rtc_sfu_drops_total", "Datagrams dropped, by reason.", {{"reason", "tcp_frame"}},
+            [tcp] { return tcp().bad_frames; });
+    counter("rtc_sfu_drops_total", "Datagrams dropped, by reason.", {{"reason", "tcp_backlog"}},
+            [tcp] { return tcp().send_drops; });
 }
 
 void SfuService::arm_timer() {
@@ -171,9 +217,11 @@ int SfuService::run() {
                              "check the mbedTLS installation");
     }
     bind_media();
+    bind_ice_tcp();
     sfu::RouterConfig config;
     config.certificate = dtls_identity_;
     config.candidates = candidates_;
+    config.tcp_candidates = tcp_candidates_;
     config.max_peers = options_.max_peers;
     config.max_streams = options_.max_streams;
     config.max_subscribers = options_.max_subscribers;
@@ -218,6 +266,8 @@ void SfuService::stop() {
             timer_->cancel();
         for (auto& socket : media_)
             socket->close();
+        for (auto& server : tcp_media_)
+            server->stop(std::chrono::milliseconds(0));
         listeners_->stop(kStopGrace, [&io = pool_.context(0)] { io.stop(); });
     });
 }

@@ -1,6 +1,7 @@
 #pragma once
 // rtc-sfu at run time: the media UDP socket(s), the HTTP listeners, the Router, metrics and
 // signal handling, all on one event-loop thread.
+#include "ice_tcp.hpp"
 #include "sfu_options.hpp"
 #include "whip_app.hpp"
 
@@ -34,6 +35,9 @@ public:
 
 private:
     void bind_media();
+    std::vector<util::Endpoint> host_candidates(const util::Endpoint& local) const;
+    // --listen tcp://: passive ICE-TCP (RFC 6544), after the Router exists.
+    void bind_ice_tcp();
     void bind_http();
     void register_metrics();
     void arm_timer();
@@ -47,7 +51,10 @@ private:
     app::MetricsRegistry registry_;
     std::shared_ptr<const tls::Credentials> dtls_identity_;
     std::vector<util::Endpoint> candidates_;
+    std::vector<util::Endpoint> tcp_candidates_;
     std::vector<std::shared_ptr<net::UdpBatchSocket>> media_;
+    std::unique_ptr<IceTcpLinks> ice_tcp_;
+    std::vector<std::shared_ptr<net::StreamServer>> tcp_media_;
     std::unique_ptr<sfu::Router> router_;
     std::unique_ptr<RoomHub> rooms_;
     std::unique_ptr<WhipApp> app_;

@@ -65,11 +65,11 @@ void check_sfu_options(const app::CommonOptions& common, const SfuOptions& optio
     bool media = false;
     bool http = false;
     for (const auto& url : common.listen) {
-        media |= url.scheme == app::Scheme::Udp;
+        media |= url.scheme == app::Scheme::Udp || url.scheme == app::Scheme::Tcp;
         http |= url.scheme == app::Scheme::Http || url.scheme == app::Scheme::Https;
     }
     if (!media)
-        throw app::ConfigError("--listen: no udp:// address for media",
+        throw app::ConfigError("--listen: no udp:// (or tcp://) address for media",
                                "add e.g. --listen udp://*:7882");
     if (!http)
         throw app::ConfigError("--listen: no http:// or https:// address for WHIP/WHEP",

@@ -50,24 +50,31 @@ class SfuServer:
         return False
 
 
-def start_sfu(extra=(), host="127.0.0.1", env=None):
+def start_sfu(extra=(), host="127.0.0.1", env=None, transports=("udp",)):
+    """`transports`: the media listeners, "udp" and/or "tcp" (passive ICE-TCP)."""
     argv = [harness.tool_path("rtc-sfu"), "--log-format", "json",
-            "--listen", "http://%s:0" % host, "--listen", "udp://%s:0" % host,
-            "--metrics", "127.0.0.1:0"] + list(extra)
-    process = Process(argv, env=env)
+            "--listen", "http://%s:0" % host, "--metrics", "127.0.0.1:0"]
+    for scheme in transports:
+        argv += ["--listen", "%s://%s:0" % (scheme, host)]
+    process = Process(argv + list(extra), env=env)
     try:
-        records = process.wait_json(lambda r: r.get("msg") == "listening", count=2)
-        http_url = media = None
+        records = process.wait_json(lambda r: r.get("msg") == "listening", count=1 + len(transports))
+        http_url = media = tcp_media = None
         for r in records:
             scheme, h, port = harness.parse_url(r["url"])
             if scheme == "udp":
                 media = (h, port)
+            elif scheme == "tcp":
+                tcp_media = (h, port)
             else:
                 http_url = "%s://%s:%d" % (scheme, h if ":" not in h else "[%s]" % h, port)
-        check(http_url and media, "rtc-sfu did not log an http and a udp listener: %s" % records)
+        check(http_url and (media or tcp_media),
+              "rtc-sfu did not log an http and a media listener: %s" % records)
         url = process.wait_json(lambda r: r.get("msg") == "metrics")[0]["url"]
         metrics_url = url if url.endswith("/metrics") else url.rstrip("/") + "/metrics"
     except Exception:
         process.kill()
         raise
-    return SfuServer(process, http_url, media, metrics_url)
+    server = SfuServer(process, http_url, media, metrics_url)
+    server.tcp_media = tcp_media
+    return server
