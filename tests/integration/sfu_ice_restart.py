@@ -20,8 +20,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 import harness  # noqa: E402
-from chromium import chromium_argv, serve_page, wait_report  # noqa: E402
-from harness import Process, check, check_equal  # noqa: E402
+from chromium import run_page  # noqa: E402
+from harness import check, check_equal  # noqa: E402
 from sfu_server import start_sfu  # noqa: E402
 
 FRAG = "application/trickle-ice-sdpfrag"
@@ -119,14 +119,7 @@ run().catch((e) => report({error: String(e)}));
 
 def test_in_a_page():
     with start_sfu() as sfu:
-        server, reports = serve_page(PAGE % {"sfu": sfu.http_url, "frag": FRAG})
-        try:
-            url = "http://127.0.0.1:%d/" % server.server_address[1]
-            with Process(chromium_argv(url, fake_media=True)) as browser:
-                report = wait_report(reports, browser, timeout=90)
-                browser.kill()
-        finally:
-            server.shutdown()
+        report = run_page(PAGE % {"sfu": sfu.http_url, "frag": FRAG}, timeout=90)
         check("error" not in report, "the page failed: %r; rtc-sfu:\n%s"
               % (report, "\n".join(sfu.process.lines()[-20:])))
         print("ice restart: %r" % report)

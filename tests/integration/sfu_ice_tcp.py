@@ -19,8 +19,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 import harness  # noqa: E402
-from chromium import chromium_argv, serve_page, wait_report  # noqa: E402
-from harness import Process, check, check_equal  # noqa: E402
+from chromium import run_page  # noqa: E402
+from harness import check, check_equal  # noqa: E402
 from sfu_server import start_sfu  # noqa: E402
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>rtc-sfu ICE-TCP</title><script>
@@ -80,15 +80,10 @@ run().catch((e) => report({error: String(e)}));
 def test_chromium_over_tcp():
     with start_sfu(transports=("tcp",)) as sfu:
         check(sfu.media is None and sfu.tcp_media, "expected a TCP media listener only")
-        server, reports = serve_page(PAGE % {"sfu": sfu.http_url})
-        try:
-            url = "http://127.0.0.1:%d/" % server.server_address[1]
-            with Process(chromium_argv(url, fake_media=True)) as browser:
-                report = wait_report(reports, browser, timeout=60)
-                m = sfu.metrics()  # while the page still holds its connections
-                browser.kill()
-        finally:
-            server.shutdown()
+        seen = {}
+        report = run_page(PAGE % {"sfu": sfu.http_url}, timeout=60,
+                          while_open=lambda: seen.update(metrics=sfu.metrics()))
+        m = seen["metrics"]  # read while the page still held its connections
         check("error" not in report, "the page failed: %r; rtc-sfu:\n%s"
               % (report, "\n".join(sfu.process.lines()[-20:])))
         print("ice-tcp: %r" % report)

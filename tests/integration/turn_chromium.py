@@ -13,9 +13,9 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 import harness  # noqa: E402
-from chromium import chromium_argv, serve_page, wait_report  # noqa: E402
+from chromium import run_page  # noqa: E402
 import turn_server  # noqa: E402
-from harness import Process, check, check_equal  # noqa: E402
+from harness import check, check_equal  # noqa: E402
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>rtc-turn relay test</title><script>
 const config = {iceServers: [{urls: 'turn:127.0.0.1:%(port)d?transport=%(transport)s',
@@ -68,14 +68,7 @@ def relay_run(transport):
     with turn_server.start_turn(extra, metrics=True) as turn:
         page = PAGE % {"port": turn.port(transport), "transport": transport,
                        "user": turn_server.USER, "password": turn_server.PASSWORD}
-        server, reports = serve_page(page)
-        try:
-            url = "http://127.0.0.1:%d/" % server.server_address[1]
-            with Process(chromium_argv(url)) as browser:
-                report = wait_report(reports, browser)
-                browser.kill()
-        finally:
-            server.shutdown()
+        report = run_page(page, fake_media=False)
         check("error" not in report, "the page failed: %r" % report)
         check_equal(report.get("received_by_b"), "ping from a", "message a -> b")
         check_equal(report.get("received_by_a"), "pong from b: ping from a", "message b -> a")

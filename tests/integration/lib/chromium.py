@@ -78,3 +78,20 @@ def wait_report(reports, browser, timeout=45):
     except queue.Empty:
         raise harness.TestFailure("no report from the page within %d s; chromium:\n%s"
                                   % (timeout, "\n".join(browser.lines()[-30:])))
+
+
+def run_page(page, timeout=45, fake_media=True, while_open=None):
+    """Serves `page`, opens it in headless Chromium (with a fake camera and microphone) and
+    returns its first report; `while_open()` runs before the browser is closed (e.g. to read
+    metrics while the page still holds its connections)."""
+    server, reports = serve_page(page)
+    try:
+        url = "http://127.0.0.1:%d/" % server.server_address[1]
+        with harness.Process(chromium_argv(url, fake_media=fake_media)) as browser:
+            report = wait_report(reports, browser, timeout=timeout)
+            if while_open:
+                while_open()
+            browser.kill()
+    finally:
+        server.shutdown()
+    return report
