@@ -18,5 +18,7 @@ rtc_add_sfu_tests(sfu_chromium.py publish_and_watch_in_a_page simulcast_layer_sw
   room_of_three)
 rtc_add_sfu_tests(sfu_cli.py usage_errors help_version_man_completions config_file
   cannot_bind_exits_1 sigint_stops_with_0)
+rtc_add_sfu_tests(sfu_gstreamer.py webrtcbin_publishes_to_aiortc_viewer
+  webrtcbin_recording_read_by_ffprobe)
 rtc_add_sfu_tests(sfu_ice_restart.py in_a_page patch_refusals)
 rtc_add_sfu_tests(sfu_ice_tcp.py chromium_over_tcp bad_frames)

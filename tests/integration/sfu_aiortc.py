@@ -7,7 +7,6 @@ subscriber, the server's metrics (forwarded packets, peers gone after DELETE).
 """
 
 import asyncio
-import json
 import os
 import sys
 import time
@@ -15,43 +14,18 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 import harness  # noqa: E402
+from aiortc_peer import (Viewer, connected, http, new_pc, require_aiortc, run,  # noqa: E402
+                         wait_for)
 from harness import check  # noqa: E402
 from lossy_proxy import LossyProxy  # noqa: E402
+from recording_check import check_recording  # noqa: E402
 from sfu_server import start_sfu  # noqa: E402
 
 try:
-    import aioice.ice
-    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+    from aiortc import RTCSessionDescription
     from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
-except ImportError:  # outside CI a missing peer skips; in CI it fails (harness)
-    aioice = None
-
-TIMEOUT = 30.0
-
-
-def require_aiortc():
-    if aioice is None:
-        harness.missing_peer("aiortc", "python3-aiortc")
-    # aioice leaves out loopback when it gathers; the tests run on 127.0.0.1 only.
-    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-
-
-def new_pc():
-    # No ICE servers: aiortc would otherwise ask a public STUN server.
-    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
-
-
-async def http(server, *args, **kwargs):
-    return await asyncio.get_running_loop().run_in_executor(
-        None, lambda: server.request(*args, **kwargs))
-
-
-async def wait_for(predicate, what, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise harness.TestFailure("%s not reached within %.0f s" % (what, timeout))
-        await asyncio.sleep(0.05)
+except ImportError:  # require_aiortc() skips or fails first
+    pass
 
 
 async def publish(server, stream, headers=None, proxy=None):
@@ -71,57 +45,6 @@ async def publish(server, stream, headers=None, proxy=None):
         body = proxy.rewrite_answer(body)
     await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
     return pc, hdrs["Location"]
-
-
-class Viewer:
-    """A WHEP subscriber that counts decoded frames per kind."""
-
-    def __init__(self):
-        self.pc = new_pc()
-        self.frames = {"audio": 0, "video": 0}
-        self.sizes = set()
-        self.tasks = []
-        self.location = None
-
-        @self.pc.on("track")
-        def on_track(track):
-            self.tasks.append(asyncio.ensure_future(self._read(track)))
-
-    async def _read(self, track):
-        while True:
-            try:
-                frame = await track.recv()
-            except Exception:
-                return
-            self.frames[track.kind] += 1
-            if track.kind == "video":
-                self.sizes.add((frame.width, frame.height))
-
-    async def subscribe(self, server, stream, kinds=("audio", "video"), proxy=None):
-        for kind in kinds:
-            self.pc.addTransceiver(kind, direction="recvonly")
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        status, hdrs, body = await http(server, "POST", "/whep/" + stream,
-                                        self.pc.localDescription.sdp, "application/sdp")
-        check(status == 201, "WHEP POST answered %d: %s" % (status, body))
-        self.location = hdrs["Location"]
-        if proxy:
-            body = proxy.rewrite_answer(body)
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
-
-    async def close(self):
-        for t in self.tasks:
-            t.cancel()
-        await self.pc.close()
-
-
-def connected(pc):
-    # ICE completed and DTLS connected (aiortc's connectionState needs both).
-    return pc.iceConnectionState == "completed" and pc.connectionState == "connected"
-
-
-def run(coroutine, timeout=90):
-    asyncio.run(asyncio.wait_for(coroutine, timeout))
 
 
 def test_whip_whep_two_viewers():
@@ -220,13 +143,6 @@ def test_nack_and_pli_through_loss():
             from_publisher.close()
 
 
-def ffprobe(path):
-    result = harness.run(["ffprobe", "-v", "error", "-show_streams", "-show_format",
-                          "-count_frames", "-of", "json", path], timeout=30)
-    check(result.returncode == 0, "ffprobe %s: %s" % (path, result.stderr))
-    return json.loads(result.stdout)
-
-
 def test_recording_read_by_ffprobe():
     """--record: a publisher's Opus and VP8 tracks land in an .ogg and a .webm that ffprobe
     reads with the right codecs and the publishing time as duration, and ffmpeg decodes."""
@@ -247,22 +163,7 @@ def test_recording_read_by_ffprobe():
             return time.monotonic() - started
         published = asyncio.run(asyncio.wait_for(scenario(), 60))
         server.process.stop()
-    files = sorted(os.listdir(directory))
-    check([f.rsplit(".", 1)[1] for f in files] == ["ogg", "webm"], "files: %r" % files)
-    durations = {}
-    for name in files:
-        path = os.path.join(directory, name)
-        info = ffprobe(path)
-        codec = info["streams"][0]["codec_name"]
-        check(codec == {"ogg": "opus", "webm": "vp8"}[name.rsplit(".", 1)[1]],
-              "%s has codec %s" % (name, codec))
-        durations[codec] = float(info["format"]["duration"])
-        decode = harness.run(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"], timeout=60)
-        check(decode.returncode == 0 and not decode.stderr.strip(),
-              "ffmpeg could not decode %s cleanly: %s" % (name, decode.stderr[-500:]))
-    for codec, d in durations.items():
-        check(abs(d - published) < 1.0, "%s lasts %.2f s, published %.2f s" % (codec, d, published))
-    check(abs(durations["opus"] - durations["vp8"]) < 0.5, "tracks differ: %r" % durations)
+    check_recording(directory, published)
 
 
 def test_whep_refusals():

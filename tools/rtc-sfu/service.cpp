@@ -58,6 +58,11 @@ std::vector<util::Endpoint> SfuService::host_candidates(const util::Endpoint& lo
     return out;
 }
 
+void SfuService::flush_media() {
+    for (auto& socket : media_)
+        socket->flush();
+}
+
 void SfuService::bind_media() {
     net::UdpBatchOptions udp;
     udp.reuse_port = false;
@@ -86,8 +91,7 @@ void SfuService::bind_ice_tcp() {
     ice_tcp_ = std::make_unique<IceTcpLinks>(
         [this](std::span<const uint8_t> frame, const util::Endpoint& from) {
             router_->on_datagram(frame, from, std::chrono::steady_clock::now(), *this);
-            for (auto& s : media_)
-                s->flush();
+            flush_media();
         });
     net::StreamServerOptions tcp;
     tcp.max_connections = options_.max_peers;
@@ -193,8 +197,7 @@ void SfuService::arm_timer() {
         if (ec || stopping_)
             return;
         router_->on_timer(std::chrono::steady_clock::now(), *this);
-        for (auto& socket : media_)
-            socket->flush();
+        flush_media();
         log_removed();
         arm_timer();
     });
@@ -245,8 +248,7 @@ int SfuService::run() {
             const auto now = std::chrono::steady_clock::now();
             for (const auto& d : batch)
                 router_->on_datagram(d.data, d.source, now, *this);
-            for (auto& s : media_)
-                s->flush();
+            flush_media();
         });
     timer_ = std::make_unique<asio::steady_timer>(io);
     arm_timer();

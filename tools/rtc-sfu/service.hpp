@@ -35,6 +35,8 @@ public:
 
 private:
     void bind_media();
+    // Sends what the Router queued on the UDP sockets (one sendmmsg per socket).
+    void flush_media();
     std::vector<util::Endpoint> host_candidates(const util::Endpoint& local) const;
     // --listen tcp://: passive ICE-TCP (RFC 6544), after the Router exists.
     void bind_ice_tcp();
