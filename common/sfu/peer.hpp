@@ -81,15 +81,21 @@ struct InTrack {
     bool record_failed = false;
 };
 
-// A track a subscriber receives from the stream's publisher.
+struct Peer;
+
+// A track a subscriber receives. One subscriber peer may receive from several streams (rooms
+// renegotiate one receiving PeerConnection, RFC 8829 §5.2.2); each track knows its own source.
 struct OutTrack {
     std::string mid;
+    std::string stream;   // the stream whose publisher feeds it
+    std::string track_id; // a=msid track id, kept across renegotiations (RFC 8830 §2)
     MediaKind kind = MediaKind::Audio;
     std::string codec_name; // must match the source's
     uint8_t payload_type = 0;
     uint32_t ssrc = 0;
     ExtensionIds extensions;
-    bool attached = false; // fed by the stream's publisher's track source_track
+    bool attached = false;  // fed by source's track source_track
+    Peer* source = nullptr; // the stream's publisher while attached
     std::size_t source_track = 0;
     // Simulcast: the layer forwarded now and the one wanted; a switch happens on a keyframe of
     // the wanted layer. `fixed_layer`: chosen by the API; otherwise the feedback decides.
@@ -114,11 +120,13 @@ enum class PeerRole : uint8_t { Publisher, Subscriber };
 
 struct Peer {
     std::string id;
-    std::string stream;
+    std::string stream; // a publisher's stream; a subscriber's first one
     PeerRole role = PeerRole::Publisher;
     std::string local_ufrag;
     std::string local_pwd;
     std::string remote_fingerprint;        // sha-256 from the offer, "AB:CD:..."
+    std::string remote_ufrag;              // from the offer; a renegotiation must keep it
+    uint64_t answer_version = 1;           // o= session version of our last answer
     std::optional<util::Endpoint> address; // the nominated (else the last checked) address
     std::unique_ptr<tls::Engine> dtls;
     std::unique_ptr<tls::ClientHelloReassembly> hello; // while the ClientHello arrives in pieces

@@ -1,5 +1,7 @@
 #include "sfu/router.hpp"
 
+#include "sfu/router_internal.hpp"
+
 #include "crypto/random.hpp"
 #include "ice/lite.hpp"
 #include "rtp/demux.hpp"
@@ -39,6 +41,10 @@ std::string random_ice_string(std::size_t n) {
     return s;
 }
 
+} // namespace
+
+namespace detail {
+
 uint32_t random_u32() {
     std::array<uint8_t, 4> b{};
     crypto::random_bytes(b);
@@ -71,7 +77,12 @@ std::optional<MediaKind> media_kind(const sdp::MediaDescription& m) {
     return std::nullopt;
 }
 
-} // namespace
+} // namespace detail
+
+using detail::extension_ids;
+using detail::media_kind;
+using detail::prepare;
+using detail::random_u32;
 
 Router::Router(RouterConfig config, TimePoint now)
     : config_(std::move(config)), scratch_(kPacketBuffer), out_(kPacketBuffer),
@@ -110,17 +121,7 @@ std::string Router::new_resource_id() {
     }
 }
 
-namespace {
-
-struct Prepared {
-    sdp::SessionDescription offer;
-    std::string remote_ufrag;
-    std::string fingerprint;
-};
-
-// The offer's transport parameters (RFC 8829 §5.8): ICE credentials and the DTLS fingerprint of
-// the first section (aiortc repeats them per section; BUNDLE makes the first one count).
-std::optional<Prepared> prepare(std::string_view text, std::string& error) {
+std::optional<detail::Prepared> detail::prepare(std::string_view text, std::string& error) {
     auto parsed = sdp::parse(text);
     if (!parsed) {
         error = "bad SDP offer: " + parsed.error;
@@ -151,8 +152,6 @@ std::optional<Prepared> prepare(std::string_view text, std::string& error) {
     return p;
 }
 
-} // namespace
-
 std::unique_ptr<Peer> Router::new_peer(std::string_view stream, PeerRole role,
                                        const std::string& remote_fingerprint, TimePoint now) {
     auto peer = std::make_unique<Peer>();
@@ -178,6 +177,7 @@ sdp::AnswerOptions Router::answer_options(const Peer& peer) const {
         options.candidates.push_back({c.address.to_string(), c.port, "tcp"});
     options.rtx = false;    // retransmissions come on the primary SSRC (RFC 4585 NACK)
     options.max_codecs = 1; // one codec per track keeps the forwarding a pure rewrite
+    options.session_version = peer.answer_version; // RFC 8829 §5.3.2: grows per answer
     return options;
 }
 
@@ -206,6 +206,7 @@ Negotiation Router::publish(std::string_view stream, std::string_view offer, Tim
         return fail(400, error);
 
     auto peer = new_peer(stream, PeerRole::Publisher, prepared->fingerprint, now);
+    peer->remote_ufrag = prepared->remote_ufrag;
     auto options = answer_options(*peer);
     std::vector<sdp::MediaPlan> plans;
     for (std::size_t i = 0; i < prepared->offer.media.size(); ++i) {
@@ -269,116 +270,6 @@ Negotiation Router::publish(std::string_view stream, std::string_view offer, Tim
     return n;
 }
 
-Negotiation Router::subscribe(std::string_view stream, std::string_view offer, TimePoint now) {
-    if (peers_.size() >= config_.max_peers)
-        return fail(503, "too many peers (--max-peers)");
-    auto it = streams_.find(stream);
-    if (it == streams_.end() || !it->second.publisher)
-        return fail(404, "no such stream: nobody publishes it");
-    if (it->second.subscribers.size() >= config_.max_subscribers)
-        return fail(503, "too many subscribers on this stream (--max-subscribers)");
-    std::string error;
-    auto prepared = prepare(offer, error);
-    if (!prepared)
-        return fail(400, error);
-    Peer& publisher = *it->second.publisher;
-
-    auto peer = new_peer(stream, PeerRole::Subscriber, prepared->fingerprint, now);
-    auto options = answer_options(*peer);
-    // Each receiving section of the offer gets the publisher's next track of its kind, and only
-    // that track's codec, so the subscriber's payload type for it is the one answered.
-    options.codecs.clear();
-    std::vector<sdp::MediaPlan> plans;
-    std::vector<std::optional<std::size_t>> sources;
-    std::vector<bool> used(publisher.in_tracks.size(), false);
-    for (std::size_t i = 0; i < prepared->offer.media.size(); ++i) {
-        const auto& m = prepared->offer.media[i];
-        sdp::MediaPlan plan;
-        plan.accept = false;
-        plan.direction = sdp::Direction::SendOnly;
-        std::optional<std::size_t> source;
-        const auto kind = media_kind(m);
-        if (kind && sdp::receives(sdp::effective_direction(prepared->offer, i))) {
-            for (std::size_t t = 0; t < publisher.in_tracks.size(); ++t) {
-                const auto& track = publisher.in_tracks[t];
-                if (used[t] || track.kind != *kind || !sdp::find_codec_by_name(m, track.codec_name))
-                    continue;
-                used[t] = true;
-                source = t;
-                plan.accept = true;
-                sdp::SendStream send;
-                send.ssrc = random_u32();
-                send.cname = "rtc-sfu";
-                send.stream_id = peer->stream;
-                send.track_id = peer->stream + "-" + track.mid;
-                plan.send = send;
-                if (std::find(options.codecs.begin(), options.codecs.end(), track.codec_name) ==
-                    options.codecs.end())
-                    options.codecs.push_back(track.codec_name);
-                break;
-            }
-        }
-        plans.push_back(plan);
-        sources.push_back(source);
-    }
-    if (options.codecs.empty())
-        return fail(400, "the offer receives none of the stream's tracks (kind or codec)");
-    auto answer = sdp::build_answer(prepared->offer, options, plans);
-    if (!answer)
-        return fail(400, "cannot answer the offer: " + answer.error);
-
-    for (std::size_t i = 0; i < answer.answer->media.size(); ++i) {
-        const auto& a = answer.answer->media[i];
-        if (a.port == 0 || !sources[i] || a.codecs.empty() || !plans[i].send)
-            continue;
-        const auto& track = publisher.in_tracks[*sources[i]];
-        const auto* codec = sdp::find_codec_by_name(a, track.codec_name);
-        if (!codec)
-            continue;
-        OutTrack out;
-        out.mid = a.mid;
-        out.kind = track.kind;
-        out.codec_name = track.codec_name;
-        out.payload_type = codec->payload_type;
-        out.ssrc = plans[i].send->ssrc;
-        out.extensions = extension_ids(a);
-        if (out.extensions.mid) {
-            // RFC 8843 §15: every packet names its m-section (the subscriber's mid).
-            out.plan.add_extra(out.extensions.mid,
-                               {reinterpret_cast<const uint8_t*>(out.mid.data()), out.mid.size()});
-        }
-        peer->out_tracks.push_back(std::move(out));
-    }
-    if (peer->out_tracks.empty())
-        return fail(400, "the offer receives none of the stream's tracks (kind or codec)");
-
-    it->second.subscribers.push_back(peer.get());
-    Peer& subscriber = *peer;
-    auto n = admit(std::move(peer), *answer.answer);
-    attach(subscriber, publisher);
-    return n;
-}
-
-void Router::attach(Peer& subscriber, Peer& publisher) {
-    std::vector<bool> used(publisher.in_tracks.size(), false);
-    for (auto& out : subscriber.out_tracks) {
-        out.attached = false;
-        out.started = false;
-        for (std::size_t t = 0; t < publisher.in_tracks.size(); ++t) {
-            const auto& track = publisher.in_tracks[t];
-            if (used[t] || track.kind != out.kind ||
-                !sdp::iequals(track.codec_name, out.codec_name))
-                continue;
-            used[t] = true;
-            out.attached = true;
-            out.source_track = t;
-            // Simulcast: start on the last layer of the offer (the largest, by convention).
-            out.layer = out.target_layer = track.layers.size() - 1;
-            break;
-        }
-    }
-}
-
 bool Router::remove(std::string_view resource) {
     auto it = peers_.find(std::string(resource));
     if (it == peers_.end())
@@ -401,18 +292,23 @@ void Router::remove_peer(const std::string& id, std::string why) {
         if (a != by_address_.end() && a->second == peer)
             by_address_.erase(a);
     }
-    auto s = streams_.find(peer->stream);
-    if (s != streams_.end()) {
-        auto& stream = s->second;
-        if (stream.publisher == peer) {
-            stream.publisher = nullptr;
-            for (auto* sub : stream.subscribers)
-                for (auto& out : sub->out_tracks)
+    // A publisher's viewers keep their peers; only the tracks it fed detach.
+    auto own = streams_.find(peer->stream);
+    if (own != streams_.end() && own->second.publisher == peer) {
+        own->second.publisher = nullptr;
+        for (auto* sub : own->second.subscribers)
+            for (auto& out : sub->out_tracks)
+                if (out.source == peer) {
                     out.attached = false;
-        }
-        std::erase(stream.subscribers, peer);
-        if (!stream.publisher && stream.subscribers.empty())
-            streams_.erase(s);
+                    out.source = nullptr;
+                }
+    }
+    for (auto s = streams_.begin(); s != streams_.end();) {
+        std::erase(s->second.subscribers, peer);
+        if (!s->second.publisher && s->second.subscribers.empty())
+            s = streams_.erase(s);
+        else
+            ++s;
     }
     removed_.emplace_back(id, std::move(why));
     peers_.erase(it);
@@ -583,12 +479,9 @@ void Router::on_connected(Peer& peer, TimePoint now, DatagramSink& sink) {
     if (peer.role != PeerRole::Subscriber)
         return;
     // A new viewer needs a keyframe to start decoding.
-    auto s = streams_.find(peer.stream);
-    if (s == streams_.end() || !s->second.publisher)
-        return;
     for (const auto& out : peer.out_tracks)
-        if (out.attached && out.kind == MediaKind::Video)
-            request_keyframe(*s->second.publisher, out.source_track, out.target_layer, now, sink);
+        if (out.attached && out.source && out.kind == MediaKind::Video)
+            request_keyframe(*out.source, out.source_track, out.target_layer, now, sink);
 }
 
 void Router::on_timer(TimePoint now, DatagramSink& sink) {

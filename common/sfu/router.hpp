@@ -9,6 +9,7 @@
 //   Router router(config, now);
 //   auto r = router.publish("cam1", offer_sdp, now);      // WHIP: r.answer, r.resource
 //   auto s = router.subscribe("cam1", offer_sdp, now);    // WHEP
+//   router.renegotiate(s.resource, "cam2", offer2, now);  // a room's receiving PC grows
 //   router.on_datagram(bytes, from, now, sink);           // each UDP datagram
 //   router.on_timer(now, sink);                           // every ~20 ms
 //   router.remove(r.resource);                            // DELETE
@@ -98,6 +99,18 @@ public:
     Negotiation publish(std::string_view stream, std::string_view offer, TimePoint now);
     // WHEP: the offer's sections are sent the stream's tracks, by kind in order.
     Negotiation subscribe(std::string_view stream, std::string_view offer, TimePoint now);
+    // A subscriber's subsequent offer on the same PeerConnection (RFC 8829 §5.2.2, §5.3.2), with
+    // the same ICE ufrag and DTLS fingerprint (else 400). Sections match by mid: known mids keep
+    // their track (SSRC, sequence, payload type); rejected, inactive or vanished ones detach;
+    // new receiving mids get `stream`'s tracks by kind in order (none when `stream` is empty).
+    // 200; 404 no such subscriber; 400 bad offer; 409 new sections but `stream` has no publisher.
+    Negotiation renegotiate(std::string_view resource, std::string_view stream,
+                            std::string_view offer, TimePoint now);
+    // The mids of subscriber `resource` that `stream` feeds (empty if none or no such peer).
+    std::vector<std::string> mids(std::string_view resource, std::string_view stream) const;
+    // Stops forwarding `stream` to subscriber `resource` at once (its page renegotiates the
+    // sections away next); returns their mids.
+    std::vector<std::string> detach(std::string_view resource, std::string_view stream);
     // DELETE: false if no such resource.
     bool remove(std::string_view resource);
     bool has(std::string_view resource) const { return peers_.count(std::string(resource)) != 0; }
@@ -125,7 +138,7 @@ public:
 private:
     struct Stream {
         Peer* publisher = nullptr;
-        std::vector<Peer*> subscribers;
+        std::vector<Peer*> subscribers; // every subscriber with a track of this stream
     };
     Negotiation fail(int status, std::string error);
     std::string new_resource_id();
@@ -137,6 +150,13 @@ private:
     // to its stream.
     Negotiation admit(std::unique_ptr<Peer> peer, const sdp::SessionDescription& answer);
     void attach(Peer& subscriber, Peer& publisher);
+    // router_subscribe.cpp: answers a subscriber's (first or subsequent) offer; on success the
+    // peer's tracks and stream memberships are replaced, else nothing changes.
+    Negotiation answer_subscriber(Peer& peer, sdp::SessionDescription offer,
+                                  std::string_view stream, bool initial,
+                                  sdp::SessionDescription& answer);
+    // Puts the subscriber in the subscriber list of exactly the streams its tracks come from.
+    void sync_streams(Peer& subscriber);
     void on_connected(Peer& peer, TimePoint now, DatagramSink& sink);
     void pump_dtls(Peer& peer, TimePoint now, DatagramSink& sink);
 

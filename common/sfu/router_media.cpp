@@ -1,4 +1,4 @@
-// The Router's media path: RTP from a publisher to every subscriber of its stream, simulcast
+// The Router's media path: RTP from a publisher to every track it feeds, simulcast
 // layer choice and switching (RFC 8853), recording.
 #include "rtp/seq.hpp"
 #include "sfu/router.hpp"
@@ -97,7 +97,7 @@ void Router::route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now
         if (!subscriber->connected || !subscriber->address)
             continue;
         for (auto& out : subscriber->out_tracks) {
-            if (!out.attached || out.source_track != index)
+            if (!out.attached || out.source != &publisher || out.source_track != index)
                 continue;
             // RFC 8853 §5: one layer at a time; a switch waits for the new layer's keyframe.
             const bool switching = out.started && out.target_layer != out.layer &&
@@ -193,19 +193,19 @@ bool Router::select_layer(std::string_view resource, std::string_view rid) {
     if (it == peers_.end() || it->second->role != PeerRole::Subscriber)
         return false;
     Peer& subscriber = *it->second;
-    auto s = streams_.find(subscriber.stream);
-    if (s == streams_.end() || !s->second.publisher)
-        return false;
     const bool automatic = rid.empty() || rid == "auto";
-    bool found = automatic;
+    bool found = false; // "auto" needs a publisher feeding the subscriber
     for (auto& out : subscriber.out_tracks) {
-        if (!out.attached || out.kind != MediaKind::Video)
+        if (!out.attached || !out.source)
+            continue;
+        found = found || automatic;
+        if (out.kind != MediaKind::Video)
             continue;
         if (automatic) {
             out.fixed_layer = false;
             continue;
         }
-        const auto& layers = s->second.publisher->in_tracks[out.source_track].layers;
+        const auto& layers = out.source->in_tracks[out.source_track].layers;
         for (std::size_t l = 0; l < layers.size(); ++l)
             if (layers[l].rid == rid) {
                 out.target_layer = l;
@@ -222,7 +222,7 @@ void Router::subscriber_layers(Stream& stream, TimePoint now, bool report_due, D
         if (!sub->connected)
             continue;
         for (auto& out : sub->out_tracks) {
-            if (!out.attached || out.kind != MediaKind::Video)
+            if (!out.attached || out.source != &publisher || out.kind != MediaKind::Video)
                 continue;
             const auto& layers = publisher.in_tracks[out.source_track].layers;
             // A layer the publisher does not send (yet, or any more: browsers drop their

@@ -29,8 +29,6 @@ void Router::on_publisher_rtcp(Peer& publisher, std::span<const uint8_t> rtcp, T
 
 void Router::on_subscriber_rtcp(Peer& subscriber, std::span<const uint8_t> rtcp, TimePoint now,
                                 DatagramSink& sink) {
-    auto s = streams_.find(subscriber.stream);
-    Peer* publisher = s == streams_.end() ? nullptr : s->second.publisher;
     auto find_out = [&](uint32_t ssrc) -> OutTrack* {
         for (auto& out : subscriber.out_tracks)
             if (out.ssrc == ssrc)
@@ -56,8 +54,8 @@ void Router::on_subscriber_rtcp(Peer& subscriber, std::span<const uint8_t> rtcp,
             if (fb->kind() == rtp::FeedbackKind::Fir && rtp::fir_count(*fb) > 0)
                 ssrc = rtp::fir_entry(*fb, 0).ssrc;
             auto* out = find_out(ssrc);
-            if (out && out->attached && publisher)
-                request_keyframe(*publisher, out->source_track, out->layer, now, sink);
+            if (out && out->attached && out->source)
+                request_keyframe(*out->source, out->source_track, out->layer, now, sink);
             break;
         }
         case rtp::FeedbackKind::Remb:
@@ -71,9 +69,9 @@ void Router::on_subscriber_rtcp(Peer& subscriber, std::span<const uint8_t> rtcp,
             // RFC 4585 §6.2.1: resend from the publisher layer's history, rewritten for this
             // subscriber again; numbers from before the last layer switch are not ours to map.
             auto* out = find_out(fb->media_ssrc);
-            if (!out || !out->attached || !out->started || !publisher || !subscriber.address)
+            if (!out || !out->attached || !out->started || !out->source || !subscriber.address)
                 break;
-            auto& layer = publisher->in_tracks[out->source_track].layers[out->layer];
+            auto& layer = out->source->in_tracks[out->source_track].layers[out->layer];
             if (!layer.history)
                 break;
             std::array<uint16_t, 64> sequences{};

@@ -173,10 +173,50 @@ def test_simulcast_layer_switch():
         sfu.process.stop()
 
 
+class RoomReports:
+    """The latest report of every page of the demo page's report hook, by member id."""
+
+    def __init__(self, reports, sfu):
+        self.reports = reports
+        self.sfu = sfu
+        self.latest = {}
+
+    def wait(self, predicate, what, timeout=60):
+        """Reads reports until predicate(latest) holds; fails after timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self.latest):
+            if time.monotonic() > deadline:
+                raise harness.TestFailure("%s: not within %d s; pages: %r; rtc-sfu:\n%s"
+                                          % (what, timeout, self.latest,
+                                             self.sfu.process.output()[-3000:]))
+            try:
+                r = self.reports.get(timeout=1)
+            except queue.Empty:
+                continue
+            check("error" not in r, "a page failed: %r" % r)
+            if r.get("me") and r["me"] != "...":
+                self.latest[r["me"]] = r
+
+    def join(self, url):
+        """Starts one more browser on the demo page; returns it and its member id."""
+        known = set(self.latest)
+        browser = Process(chromium_argv(url, fake_media=True))
+        self.wait(lambda latest: set(latest) - known, "a new page joins")
+        return browser, (set(self.latest) - known).pop()
+
+
+def decodes(report, others, frames=30, baseline=None):
+    """Whether the page decodes every member of `others` (at least `frames` frames, or more
+    than `baseline` + frames) on its one receiving PeerConnection, with 2 PCs in all."""
+    decoded = report.get("decoded", {})
+    return (report.get("pcs") == 2 and set(decoded) == set(others) and all(
+        decoded[o] >= frames + (baseline or {}).get(o, 0) for o in others))
+
+
 def test_room_of_three():
     """Three browsers open the server's own demo page in one room: each publishes its camera
-    and watches the two others (rooms over /ws/ROOM), and says so through the page's report
-    hook."""
+    and receives the two others on one renegotiated PeerConnection (rooms over /ws/ROOM), and
+    says so through the page's report hook."""
     with start_sfu() as sfu:
         server, reports = serve_page("")
         browsers = []
@@ -184,29 +224,22 @@ def test_room_of_three():
             report_url = "http://127.0.0.1:%d/report" % server.server_address[1]
             url = "%s/demo?room=three&report=%s" % (sfu.http_url, report_url)
             browsers = [Process(chromium_argv(url, fake_media=True)) for _ in range(3)]
-            decoding = {}
-            deadline = time.monotonic() + 60
-            while len(decoding) < 3 or not all(
-                    len(d) == 2 and min(d.values()) >= 30 for d in decoding.values()):
-                if time.monotonic() > deadline:
-                    raise harness.TestFailure("not every member decodes the two others: %r; "
-                                              "rtc-sfu:\n%s" % (decoding, sfu.process.output()))
-                try:
-                    r = reports.get(timeout=1)
-                except queue.Empty:
-                    continue
-                check("error" not in r, "a page failed: %r" % r)
-                decoding[r["me"]] = r["decoded"]
+            pages = RoomReports(reports, sfu)
+            pages.wait(lambda latest: len(latest) == 3 and all(
+                decodes(r, set(latest) - {me}) for me, r in latest.items()),
+                "every member decodes the two others with 2 PeerConnections")
             m = sfu.metrics()
-            check(m.value("rtc_sfu_publishers") == 3, "publishers %r" % m.value("rtc_sfu_publishers"))
-            check(m.value("rtc_sfu_subscribers") == 6, "subscribers %r"
+            check(m.value("rtc_sfu_publishers") == 3,
+                  "publishers %r" % m.value("rtc_sfu_publishers"))
+            # One receiving session per member, however many publishers it receives.
+            check(m.value("rtc_sfu_subscribers") == 3, "subscribers %r"
                   % m.value("rtc_sfu_subscribers"))
             # A member leaves (the whole browser, so its WebSocket closes): its sessions end.
             os.killpg(browsers[0].pid, signal.SIGKILL)
             harness.wait_until(lambda: sfu.metrics().value("rtc_sfu_publishers") == 2,
                                timeout=10, what="the leaver's publisher removed")
             harness.wait_until(lambda: sfu.metrics().value("rtc_sfu_subscribers") == 2,
-                               timeout=10, what="the leaver's subscriptions removed")
+                               timeout=10, what="the leaver's receiving session removed")
         finally:
             for b in browsers:
                 b.kill()
@@ -214,7 +247,121 @@ def test_room_of_three():
         sfu.process.stop()
 
 
+def leave(pages, browser, leaver, stay, what):
+    """Kills the leaver's browser; the pages `stay` must stop its sections (rejected or
+    inactive in their receiving PC's remote description) and keep decoding each other, on the
+    same receiving PeerConnection."""
+    mids = {me: [mid for mid, who in pages.latest[me]["owners"].items() if who == leaver]
+            for me in stay}
+    check(all(len(m) == 2 for m in mids.values()), "the leaver's sections %r" % mids)
+    frames = {me: dict(pages.latest[me]["decoded"]) for me in stay}
+    os.killpg(browser.pid, signal.SIGKILL)
+
+    def renegotiated(r, me):
+        others = set(stay) - {me}
+        sections = {s["mid"]: s for s in r.get("sections", [])}
+        gone = all(mid in sections and (sections[mid]["port"] == 0 or
+                                        sections[mid]["direction"] == "inactive")
+                   for mid in mids[me])
+        return gone and r.get("receivers") == 1 and decodes(r, others, baseline=frames[me])
+
+    pages.wait(lambda latest: all(renegotiated(latest[me], me) for me in stay),
+               what + ": the others renegotiate and keep decoding each other")
+
+
+def test_room_renegotiation():
+    """Three pages in a room; the third leaves: the two others stop its transceivers and
+    renegotiate (its sections rejected or inactive) and keep decoding each other; then a
+    fourth joins and the two old pages receive it on the same receiving PeerConnection (in the
+    m-lines the third left); then the first leaves, whose sections carry the BUNDLE
+    transport on the others."""
+    with start_sfu() as sfu:
+        server, reports = serve_page("")
+        browsers = []
+        try:
+            report_url = "http://127.0.0.1:%d/report" % server.server_address[1]
+            url = "%s/demo?room=reneg&report=%s" % (sfu.http_url, report_url)
+            pages = RoomReports(reports, sfu)
+            ids = []
+            for _ in range(3):
+                browser, me = pages.join(url)
+                browsers.append(browser)
+                ids.append(me)
+            pages.wait(lambda latest: all(
+                decodes(latest[me], set(ids) - {me}) for me in ids),
+                "three members decode each other")
+            a, b, leaver = ids
+            leave(pages, browsers[2], leaver, (a, b), "the third member leaves")
+            harness.wait_until(lambda: sfu.metrics().value("rtc_sfu_subscribers") == 2,
+                               timeout=10, what="the leaver's receiving session removed")
+
+            browser, fourth = pages.join(url)
+            browsers.append(browser)
+            pages.wait(lambda latest: all(
+                decodes(latest[me], {x for x in (a, b, fourth) if x != me}) and
+                latest[me].get("receivers") == 1 for me in (a, b, fourth)),
+                "the fourth member is received on the same PeerConnections")
+            m = sfu.metrics()
+            check(m.value("rtc_sfu_publishers") == 3,
+                  "publishers %r" % m.value("rtc_sfu_publishers"))
+            check(m.value("rtc_sfu_subscribers") == 3, "subscribers %r"
+                  % m.value("rtc_sfu_subscribers"))
+
+            # The first member leaves: on the others its sections came first (the BUNDLE tag).
+            leave(pages, browsers[0], a, (b, fourth), "the first member leaves")
+        finally:
+            for browser in browsers:
+                browser.kill()
+            server.shutdown()
+        sfu.process.stop()
+
+
+def test_room_bad_input():
+    """Malformed room messages each get an error reply (never a crash or a silent drop), and
+    the room still works afterwards."""
+    import asyncio
+    import json
+    import websockets
+
+    bad = [
+        ("not json", None), ("[]", None), ('{"type":5}', None), ('{"type":"nope"}', None),
+        ('{"type":"publish"}', 400), ('{"type":"publish","sdp":5}', 400),
+        ('{"type":"publish","sdp":"garbage"}', 400),
+        # large, yet within the 64 KiB WebSocket message limit
+        (json.dumps({"type": "publish", "sdp": "v=0\r\n" + "a=x\r\n" * 5000}), 400),
+        ('{"type":"subscribe","sdp":"v=0"}', 400),
+        ('{"type":"subscribe","publisher":["1"],"sdp":"v=0"}', 400),
+        ('{"type":"subscribe","publisher":"99","sdp":"v=0"}', 404),
+        ('{"type":"renegotiate","sdp":"v=0"}', 404), ('{"type":"renegotiate"}', 400),
+        ('{"type":"layer","rid":"f"}', 404), ('{"type":"layer","rid":7}', 404),
+    ]
+
+    async def run(url):
+        async with websockets.connect(url, open_timeout=5) as ws:
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            check(welcome["type"] == "welcome", "first message %r" % welcome)
+            for text, status in bad:
+                await ws.send(text)
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                check(reply["type"] == "error" and reply.get("status") == status if status
+                      else reply["type"] == "error", "%r answered %r" % (text[:80], reply))
+            await ws.send('{"type":"unsubscribe","publisher":"7"}')
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            check(reply == {"type": "unsubscribed", "publisher": "7", "mids": []},
+                  "unsubscribe answered %r" % reply)
+        async with websockets.connect(url, open_timeout=5) as ws:
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            check(welcome["type"] == "welcome" and welcome["id"] == "2",
+                  "a second member %r" % welcome)
+
+    with start_sfu() as sfu:
+        asyncio.run(run(sfu.http_url.replace("http://", "ws://") + "/ws/bad"))
+        sfu.process.stop()
+
+
 if __name__ == "__main__":
     harness.main({"publish_and_watch_in_a_page": test_publish_and_watch_in_a_page,
                   "simulcast_layer_switch": test_simulcast_layer_switch,
-                  "room_of_three": test_room_of_three})
+                  "room_of_three": test_room_of_three,
+                  "room_renegotiation": test_room_renegotiation,
+                  "room_bad_input": test_room_bad_input})

@@ -1,6 +1,12 @@
 #include "rooms.hpp"
 
+#include "sdp/description.hpp"
+
 #include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <utility>
+#include <vector>
 
 namespace rtc::sfu_tool {
 
@@ -29,11 +35,14 @@ private:
 
 namespace {
 
+constexpr std::size_t kMaxField = 64; // member ids, rids
+
 std::string error_message(std::string_view error, int status = 0) {
     nlohmann::json j = {{"type", "error"}, {"error", error}};
     if (status)
         j["status"] = status;
-    return j.dump();
+    // The reason may quote untrusted text: never let invalid UTF-8 throw.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace
@@ -76,20 +85,44 @@ void RoomHub::broadcast(const std::string& room, const std::string& except,
 void RoomHub::on_message(Member& m, std::string_view text) {
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-        m.socket->send_text(error_message("expected a JSON object with a \"type\""));
+        m.socket->send_text(error_message("expected a JSON object with a \"type\"", 400));
         return;
     }
     const auto type = j["type"].get<std::string>();
-    const auto now = std::chrono::steady_clock::now();
-    auto sdp = [&]() -> std::string {
-        return j.contains("sdp") && j["sdp"].is_string() ? j["sdp"].get<std::string>() : "";
+    // Fields are optional strings; a present field of another type is a bad request.
+    auto field = [&](const char* name, std::string& out) {
+        if (!j.contains(name))
+            return false;
+        if (!j[name].is_string() || j[name].get_ref<const std::string&>().size() > kMaxField)
+            return false;
+        out = j[name].get<std::string>();
+        return true;
     };
+    std::string sdp;
+    const bool needs_sdp = type == "publish" || type == "subscribe" || type == "renegotiate";
+    if (needs_sdp) {
+        if (!j.contains("sdp") || !j["sdp"].is_string()) {
+            m.socket->send_text(error_message("\"sdp\" (a string) is missing", 400));
+            return;
+        }
+        if (j["sdp"].get_ref<const std::string&>().size() > sdp::kMaxSdpBytes) {
+            m.socket->send_text(error_message("the SDP is too large", 413));
+            return;
+        }
+        sdp = j["sdp"].get<std::string>();
+    }
+    std::string publisher;
+    const bool has_publisher = field("publisher", publisher);
+    if (j.contains("publisher") && !has_publisher) {
+        m.socket->send_text(error_message("\"publisher\" must be a member id", 400));
+        return;
+    }
     if (type == "publish") {
         if (!m.published.empty()) {
             m.socket->send_text(error_message("already publishing: unpublish first", 409));
             return;
         }
-        auto n = router_.publish(stream_of(m), sdp(), now);
+        auto n = router_.publish(stream_of(m.room, m.id), sdp, std::chrono::steady_clock::now());
         if (n.status != 201) {
             m.socket->send_text(error_message(n.error, n.status));
             return;
@@ -100,48 +133,99 @@ void RoomHub::on_message(Member& m, std::string_view text) {
             nlohmann::json{{"type", "answer"}, {"resource", n.resource}, {"sdp", n.answer}}.dump());
         broadcast(m.room, m.id, nlohmann::json{{"type", "published"}, {"id", m.id}}.dump());
     } else if (type == "subscribe") {
-        const auto publisher = j.contains("publisher") && j["publisher"].is_string()
-                                   ? j["publisher"].get<std::string>()
-                                   : "";
-        auto r = rooms_.find(m.room);
-        auto p = r == rooms_.end() ? nullptr
-                                   : (r->second.count(publisher) ? r->second[publisher] : nullptr);
-        if (!p || p->published.empty()) {
-            m.socket->send_text(error_message("no such publisher in this room", 404));
+        if (!has_publisher) {
+            m.socket->send_text(error_message("\"publisher\" is missing", 400));
             return;
         }
-        auto n = router_.subscribe(stream_of(*p), sdp(), now);
+        subscribe(m, publisher, sdp);
+    } else if (type == "renegotiate") {
+        renegotiate(m, sdp);
+    } else if (type == "unsubscribe") {
+        unsubscribe(m, has_publisher ? &publisher : nullptr);
+    } else if (type == "layer") {
+        std::string rid;
+        if (!field("rid", rid) || m.receiving.empty() || !router_.select_layer(m.receiving, rid))
+            m.socket->send_text(error_message("no receiving session or no such layer", 404));
+    } else if (type == "unpublish") {
+        if (!m.published.empty())
+            router_.remove(m.published); // on_removed() tells the room
+    } else {
+        m.socket->send_text(error_message("unknown type", 400));
+    }
+}
+
+void RoomHub::subscribe(Member& m, const std::string& publisher, const std::string& sdp) {
+    auto room = rooms_.find(m.room);
+    const Member* p = nullptr;
+    if (room != rooms_.end())
+        if (auto it = room->second.find(publisher); it != room->second.end())
+            p = it->second;
+    if (!p || p->published.empty()) {
+        m.socket->send_text(error_message("no such publisher in this room", 404));
+        return;
+    }
+    const auto stream = stream_of(m.room, publisher);
+    const auto now = std::chrono::steady_clock::now();
+    // The first subscription creates the receiving session; later ones renegotiate it.
+    if (m.receiving.empty()) {
+        auto n = router_.subscribe(stream, sdp, now);
         if (n.status != 201) {
             m.socket->send_text(error_message(n.error, n.status));
             return;
         }
-        m.subscriptions[n.resource] = publisher;
+        m.receiving = n.resource;
         by_resource_[n.resource] = &m;
-        m.socket->send_text(nlohmann::json{
-            {"type", "answer"},
-            {"publisher", publisher},
-            {"resource", n.resource},
-            {"sdp", n.answer}}.dump());
-    } else if (type == "layer") {
-        const auto resource = j.contains("resource") && j["resource"].is_string()
-                                  ? j["resource"].get<std::string>()
-                                  : "";
-        const auto rid =
-            j.contains("rid") && j["rid"].is_string() ? j["rid"].get<std::string>() : "";
-        if (!m.subscriptions.count(resource) || !router_.select_layer(resource, rid))
-            m.socket->send_text(error_message("no such subscription or layer", 404));
-    } else if (type == "unpublish") {
-        if (!m.published.empty())
-            router_.remove(m.published); // on_removed() tells the room
-    } else if (type == "unsubscribe") {
-        const auto resource = j.contains("resource") && j["resource"].is_string()
-                                  ? j["resource"].get<std::string>()
-                                  : "";
-        if (m.subscriptions.count(resource))
-            router_.remove(resource);
-    } else {
-        m.socket->send_text(error_message("unknown type: " + type));
+        m.socket->send_text(nlohmann::json{{"type", "answer"},
+                                           {"resource", n.resource},
+                                           {"publisher", publisher},
+                                           {"sdp", n.answer},
+                                           {"mids", router_.mids(n.resource, stream)}}
+                                .dump());
+        return;
     }
+    auto n = router_.renegotiate(m.receiving, stream, sdp, now);
+    if (n.status != 200) {
+        m.socket->send_text(error_message(n.error, n.status));
+        return;
+    }
+    m.socket->send_text(nlohmann::json{{"type", "answer"},
+                                       {"resource", m.receiving},
+                                       {"publisher", publisher},
+                                       {"sdp", n.answer},
+                                       {"mids", router_.mids(m.receiving, stream)}}
+                            .dump());
+}
+
+void RoomHub::renegotiate(Member& m, const std::string& sdp) {
+    if (m.receiving.empty()) {
+        m.socket->send_text(error_message("no receiving session: subscribe first", 404));
+        return;
+    }
+    auto n = router_.renegotiate(m.receiving, "", sdp, std::chrono::steady_clock::now());
+    if (n.status != 200) {
+        m.socket->send_text(error_message(n.error, n.status));
+        return;
+    }
+    m.socket->send_text(nlohmann::json{{"type", "answer"},
+                                       {"resource", m.receiving},
+                                       {"sdp", n.answer},
+                                       {"mids", nlohmann::json::array()}}
+                            .dump());
+}
+
+void RoomHub::unsubscribe(Member& m, const std::string* publisher) {
+    if (!publisher) {
+        if (m.receiving.empty())
+            return;
+        by_resource_.erase(m.receiving);
+        router_.remove(std::exchange(m.receiving, {}));
+        return;
+    }
+    std::vector<std::string> mids;
+    if (!m.receiving.empty())
+        mids = router_.detach(m.receiving, stream_of(m.room, *publisher));
+    m.socket->send_text(
+        nlohmann::json{{"type", "unsubscribed"}, {"publisher", *publisher}, {"mids", mids}}.dump());
 }
 
 void RoomHub::on_removed(const std::string& resource) {
@@ -150,40 +234,23 @@ void RoomHub::on_removed(const std::string& resource) {
         return;
     Member& m = *it->second;
     by_resource_.erase(it);
-    m.subscriptions.erase(resource);
+    if (m.receiving == resource)
+        m.receiving.clear();
     if (m.published == resource) {
+        // The router detached its viewers' tracks; their pages renegotiate them away.
         m.published.clear();
         broadcast(m.room, "", nlohmann::json{{"type", "unpublished"}, {"id", m.id}}.dump());
-        end_subscriptions_to(m);
     }
 }
 
-void RoomHub::end_subscriptions_to(const Member& publisher) {
-    auto room = rooms_.find(publisher.room);
-    if (room == rooms_.end())
-        return;
-    std::vector<std::string> ended;
-    for (const auto& [id, member] : room->second)
-        for (const auto& [resource, from] : member->subscriptions)
-            if (from == publisher.id)
-                ended.push_back(resource);
-    for (const auto& resource : ended)
-        router_.remove(resource); // on_removed() erases it from its member
-}
-
 void RoomHub::leave(Member& m) {
-    // Sessions end with the member; on_removed() must not find it any more.
-    std::vector<std::string> resources;
-    for (const auto& [resource, from] : m.subscriptions)
-        resources.push_back(resource);
-    if (!m.published.empty())
-        resources.push_back(m.published);
-    for (const auto& r : resources)
-        by_resource_.erase(r);
-    for (const auto& r : resources)
-        router_.remove(r);
-    if (!m.published.empty())
-        end_subscriptions_to(m);
+    // Sessions end with the member; on_removed() must not find them any more.
+    for (auto* resource : {&m.published, &m.receiving}) {
+        if (resource->empty())
+            continue;
+        by_resource_.erase(*resource);
+        router_.remove(*resource);
+    }
     auto room = rooms_.find(m.room);
     if (room != rooms_.end()) {
         room->second.erase(m.id);

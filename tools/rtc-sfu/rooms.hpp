@@ -1,18 +1,38 @@
 #pragma once
-// Rooms over WebSocket (`/ws/ROOM`): a page of a few lines joins a multi-party call. Every member
-// may publish (one WHIP-like session) and subscribe to any other member's stream (one WHEP-like
-// session each); the hub tells members who publishes and who left. Everything runs on the
-// server's one thread.
+// Rooms over WebSocket (`/ws/ROOM`): a page of a few lines joins a multi-party call with two
+// PeerConnections, one that publishes its camera and one that receives everybody else,
+// renegotiated as publishers come and go (RFC 8829 §5.2.2: the page always offers, the server
+// always answers, so there is no glare). Everything runs on the server's one thread.
 //
-// Client -> server (JSON text):
-//   {"type":"publish","sdp":OFFER}                 -> {"type":"answer","resource":R,"sdp":...}
-//   {"type":"subscribe","publisher":ID,"sdp":OFFER}  -> {"type":"answer","publisher":ID,...}
-//   {"type":"unpublish"}  {"type":"unsubscribe","resource":R}
-//   {"type":"layer","resource":R,"rid":RID}  simulcast layer of a subscription ("auto" too)
+// Client -> server (JSON text; at most one request in flight is the page's business: answers
+// come back in request order):
+//   {"type":"publish","sdp":OFFER}
+//       -> {"type":"answer","resource":R,"sdp":ANSWER}; the room gets "published"
+//   {"type":"subscribe","publisher":ID,"sdp":OFFER}
+//       OFFER is the receiving PC's offer with new recvonly sections for ID's tracks. The first
+//       one creates the member's receiving session, later ones renegotiate it (known mids keep
+//       their SSRCs; stopped ones are rejected and no longer fed; an inactive section is
+//       answered inactive and stays bundled: the demo page's first m-line is one, never
+//       stopped, because Chromium's media stops when the first bundled section is rejected).
+//       -> {"type":"answer","resource":R,"publisher":ID,"sdp":ANSWER,"mids":[MID...]}
+//          "mids": the sections ID now feeds (sections not fed are answered rejected)
+//   {"type":"renegotiate","sdp":OFFER}
+//       a re-offer that adds nothing, e.g. after stopping a departed publisher's transceivers
+//       -> {"type":"answer","resource":R,"sdp":ANSWER,"mids":[]}
+//   {"type":"unsubscribe","publisher":ID}
+//       stops ID's media at once -> {"type":"unsubscribed","publisher":ID,"mids":[MID...]};
+//       the page then stops those transceivers and sends "renegotiate"
+//   {"type":"unsubscribe"}   ends the receiving session (its PC is closed; the next
+//                            "subscribe" starts a new one)
+//   {"type":"unpublish"}     ends the publishing session; the room gets "unpublished"
+//   {"type":"layer","rid":RID}   simulcast layer of every video received ("auto" too)
 // Server -> client:
 //   {"type":"welcome","id":ID,"publishers":[ID...]}
 //   {"type":"published","id":ID}  {"type":"unpublished","id":ID}  {"type":"left","id":ID}
-//   {"type":"error","error":TEXT[,"status":N]}
+//       when a publisher goes, the server stops forwarding its tracks at once; the pages stop
+//       its transceivers and renegotiate
+//   {"type":"error","error":TEXT[,"status":N]}   in place of the answer of a failed request
+//       (400 bad request or SDP, 404 no such publisher/session, 409 conflict, 413 too large)
 #include "app/log.hpp"
 #include "net/http_server.hpp"
 #include "sfu/router.hpp"
@@ -38,19 +58,21 @@ public:
         std::string id;
         std::string room;
         net::WebSocket* socket = nullptr;
-        std::string published;                            // resource id of its publisher session
-        std::map<std::string, std::string> subscriptions; // resource id -> publisher's member id
+        std::string published; // resource id of its publishing session
+        std::string receiving; // resource id of its receiving session
     };
 
 private:
     friend class RoomMember;
     void on_message(Member& member, std::string_view text);
     void leave(Member& member);
-    // A member stopped publishing: its viewers' sessions end (the pages subscribe again when it
-    // publishes again).
-    void end_subscriptions_to(const Member& publisher);
+    void subscribe(Member& member, const std::string& publisher, const std::string& sdp);
+    void renegotiate(Member& member, const std::string& sdp);
+    void unsubscribe(Member& member, const std::string* publisher);
     void broadcast(const std::string& room, const std::string& except, const std::string& text);
-    static std::string stream_of(const Member& m) { return m.room + "~" + m.id; }
+    static std::string stream_of(const std::string& room, const std::string& id) {
+        return room + "~" + id;
+    }
 
     sfu::Router& router_;
     app::Logger& log_;

@@ -1,0 +1,28 @@
+#pragma once
+// Helpers the Router's source files share (not part of the sfu API).
+#include "sdp/description.hpp"
+#include "sfu/peer.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rtc::sfu::detail {
+
+// A random nonzero 32-bit value (SSRCs).
+uint32_t random_u32();
+// The header extension ids the SFU understands in one m-section (RFC 8285).
+ExtensionIds extension_ids(const sdp::MediaDescription& m);
+std::optional<MediaKind> media_kind(const sdp::MediaDescription& m);
+
+// An offer with its transport parameters (RFC 8829 §5.8): ICE credentials and the DTLS
+// fingerprint of the first section.
+struct Prepared {
+    sdp::SessionDescription offer;
+    std::string remote_ufrag;
+    std::string fingerprint;
+};
+std::optional<Prepared> prepare(std::string_view text, std::string& error);
+
+} // namespace rtc::sfu::detail
