@@ -12,9 +12,10 @@
 
 namespace rtc::sdp {
 
-// Limits for untrusted input (parse refuses more).
-inline constexpr std::size_t kMaxSdpBytes = 64 * 1024;
-inline constexpr std::size_t kMaxMediaSections = 64;
+// Limits for untrusted input (parse refuses more). A browser's receiving PeerConnection in a room
+// of 50 holds ~100 sections of 2-4 kB each (every codec it can decode is offered again).
+inline constexpr std::size_t kMaxSdpBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxMediaSections = 512;
 inline constexpr std::size_t kMaxAttributesPerSection = 256;
 
 enum class MediaKind { Audio, Video, Application, Other };

@@ -59,6 +59,10 @@ struct Layer {
     uint64_t bitrate_bps = 0;    // over the last report interval
     uint32_t last_sr_middle = 0; // for the RR's LSR (RFC 3550 §6.4.1)
     std::chrono::steady_clock::time_point last_sr_time{};
+    // The publisher's last SR: its wallclock (NTP) and RTP time at last_sr_time, from which
+    // the SRs to subscribers are extrapolated (0: none yet).
+    uint64_t sr_ntp = 0;
+    uint32_t sr_rtp = 0;
 };
 
 // A track a publisher sends: one m-section, one codec (the SFU answers one per section).

@@ -3,6 +3,7 @@
 #include "sfu/router_internal.hpp"
 
 #include "crypto/random.hpp"
+#include "ice/candidate.hpp"
 #include "ice/lite.hpp"
 #include "rtp/demux.hpp"
 #include "rtp/rtcp.hpp"
@@ -28,18 +29,6 @@ constexpr std::string_view kMidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
 constexpr std::string_view kRidUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 constexpr std::string_view kRepairedRidUri =
     "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id";
-constexpr std::string_view kIceChars =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// RFC 8445 §5.3: ice-char strings (ufrag >= 4, pwd >= 22).
-std::string random_ice_string(std::size_t n) {
-    std::string s(n, 'a');
-    std::array<uint8_t, 64> bytes{};
-    crypto::random_bytes(std::span(bytes).first(n));
-    for (std::size_t i = 0; i < n; ++i)
-        s[i] = kIceChars[bytes[i] % kIceChars.size()];
-    return s;
-}
 
 } // namespace
 
@@ -121,7 +110,8 @@ std::string Router::new_resource_id() {
     }
 }
 
-std::optional<detail::Prepared> detail::prepare(std::string_view text, std::string& error) {
+std::optional<detail::Prepared> detail::prepare(std::string_view text, std::size_t max_tracks,
+                                                std::string& error) {
     auto parsed = sdp::parse(text);
     if (!parsed) {
         error = "bad SDP offer: " + parsed.error;
@@ -130,6 +120,14 @@ std::optional<detail::Prepared> detail::prepare(std::string_view text, std::stri
     Prepared p{std::move(*parsed.description), {}, {}};
     if (p.offer.media.empty()) {
         error = "the offer has no media section";
+        return std::nullopt;
+    }
+    std::size_t tracks = 0;
+    for (const auto& m : p.offer.media)
+        tracks += media_kind(m) ? 1 : 0;
+    if (tracks > max_tracks) {
+        error = "the offer has more than " + std::to_string(max_tracks) +
+                " audio and video sections (--max-tracks)";
         return std::nullopt;
     }
     const auto ice = sdp::effective_ice(p.offer, 0);
@@ -158,8 +156,8 @@ std::unique_ptr<Peer> Router::new_peer(std::string_view stream, PeerRole role,
     peer->id = new_resource_id();
     peer->stream = std::string(stream);
     peer->role = role;
-    peer->local_ufrag = random_ice_string(8);
-    peer->local_pwd = random_ice_string(24);
+    peer->local_ufrag = ice::random_ice_chars(8);
+    peer->local_pwd = ice::random_ice_chars(24);
     peer->remote_fingerprint = remote_fingerprint;
     peer->rtcp_ssrc = random_u32();
     peer->created = now;
@@ -201,7 +199,7 @@ Negotiation Router::publish(std::string_view stream, std::string_view offer, Tim
     if (it == streams_.end() && streams_.size() >= config_.max_streams)
         return fail(503, "too many streams (--max-streams)");
     std::string error;
-    auto prepared = prepare(offer, error);
+    auto prepared = prepare(offer, config_.max_tracks, error);
     if (!prepared)
         return fail(400, error);
 
@@ -514,6 +512,8 @@ void Router::on_timer(TimePoint now, DatagramSink& sink) {
         }
         if (peer->connected && peer->role == PeerRole::Publisher)
             publisher_feedback(*peer, now, report_due, sink);
+        if (peer->connected && peer->role == PeerRole::Subscriber && report_due)
+            subscriber_reports(*peer, now, sink);
     }
     for (auto& [name, stream] : streams_)
         if (stream.publisher && stream.publisher->connected)

@@ -41,6 +41,7 @@ struct RouterConfig {
     std::size_t max_peers = 1000;
     std::size_t max_streams = 100;
     std::size_t max_subscribers = 500;                // per stream
+    std::size_t max_tracks = 128;                     // audio/video sections in one offer
     std::chrono::seconds consent_timeout{30};         // RFC 7675 §5.1
     std::chrono::seconds connect_timeout{30};         // from the answer to DTLS connected
     std::chrono::milliseconds keyframe_interval{500}; // PLIs to one publisher at most this often
@@ -175,6 +176,7 @@ private:
                           DatagramSink& sink);
     void send_rtcp(Peer& peer, std::span<uint8_t> buffer, std::size_t length, DatagramSink& sink);
     void publisher_feedback(Peer& publisher, TimePoint now, bool report_due, DatagramSink& sink);
+    void subscriber_reports(Peer& subscriber, TimePoint now, DatagramSink& sink);
 
     RouterConfig config_;
     std::string fingerprint_;

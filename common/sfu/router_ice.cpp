@@ -52,6 +52,7 @@ Negotiation Router::restart_ice(std::string_view resource, std::string_view sdpf
     while (by_ufrag_.count(peer.local_ufrag));
     peer.local_pwd = ice::random_ice_chars(24);
     by_ufrag_[peer.local_ufrag] = &peer;
+    peer.remote_ufrag = std::string(remote.ufrag); // a later renegotiation carries this one
 
     Negotiation n;
     n.status = 200;

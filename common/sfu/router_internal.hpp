@@ -10,6 +10,9 @@
 
 namespace rtc::sfu::detail {
 
+// The CNAME of every stream the SFU sends (a=ssrc:... cname:, RTCP SDES, RFC 3550 §6.5.1).
+inline constexpr std::string_view kCname = "rtc-sfu";
+
 // A random nonzero 32-bit value (SSRCs).
 uint32_t random_u32();
 // The header extension ids the SFU understands in one m-section (RFC 8285).
@@ -23,6 +26,8 @@ struct Prepared {
     std::string remote_ufrag;
     std::string fingerprint;
 };
-std::optional<Prepared> prepare(std::string_view text, std::string& error);
+// Refuses (error set, nullopt) an offer that cannot be used or has more than `max_tracks` audio
+// and video sections.
+std::optional<Prepared> prepare(std::string_view text, std::size_t max_tracks, std::string& error);
 
 } // namespace rtc::sfu::detail

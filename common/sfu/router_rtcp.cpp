@@ -5,6 +5,7 @@
 #include "rtp/rtcp_builder.hpp"
 #include "rtp/seq.hpp"
 #include "sfu/router.hpp"
+#include "sfu/router_internal.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,6 +24,8 @@ void Router::on_publisher_rtcp(Peer& publisher, std::span<const uint8_t> rtcp, T
                 if (layer.ssrc == sr->sender_ssrc) {
                     layer.last_sr_middle = rtp::ntp_middle(sr->ntp_timestamp);
                     layer.last_sr_time = now;
+                    layer.sr_ntp = sr->ntp_timestamp;
+                    layer.sr_rtp = sr->rtp_timestamp;
                 }
     }
 }
@@ -180,6 +183,39 @@ void Router::publisher_feedback(Peer& publisher, TimePoint now, bool report_due,
                              config_.max_publisher_bitrate, std::span(video).first(video_count));
     if (n)
         send_rtcp(publisher, out_, n, sink);
+}
+
+void Router::subscriber_reports(Peer& subscriber, TimePoint now, DatagramSink& sink) {
+    // RFC 3550 §6.4.1, per hop: an SR for each stream we send, its NTP/RTP pair taken from the
+    // source's last SR moved on to now and into the subscriber's timestamp space, so the
+    // receiver can line up audio and video (RFC 3550 §6.4.1 "RTP timestamp"). Each goes in its
+    // own compound packet with the SDES CNAME (§6.1) of the answer's a=ssrc lines.
+    for (const auto& out : subscriber.out_tracks) {
+        if (!out.attached || !out.source || !out.has_sent)
+            continue;
+        const auto& track = out.source->in_tracks[out.source_track];
+        const auto& layer = track.layers[out.layer];
+        if (layer.sr_ntp == 0)
+            continue;
+        const auto elapsed = static_cast<uint64_t>(std::max<int64_t>(
+            0, std::chrono::duration_cast<std::chrono::microseconds>(now - layer.last_sr_time)
+                   .count()));
+        const uint64_t seconds = elapsed / 1'000'000;
+        const uint64_t fraction = ((elapsed % 1'000'000) << 32) / 1'000'000;
+        rtp::SenderInfo info;
+        info.ssrc = out.ssrc;
+        info.ntp_timestamp = layer.sr_ntp + (seconds << 32) + fraction;
+        info.rtp_timestamp = layer.sr_rtp +
+                             static_cast<uint32_t>(elapsed * track.clock_rate / 1'000'000) +
+                             out.timestamp_offset;
+        info.packet_count = out.packets;
+        info.octet_count = out.octets;
+        auto n = rtp::build_sender_report(out_, info, {});
+        if (n)
+            n += rtp::build_sdes_cname(std::span(out_).subspan(n), out.ssrc, detail::kCname);
+        if (n)
+            send_rtcp(subscriber, out_, n, sink);
+    }
 }
 
 } // namespace rtc::sfu

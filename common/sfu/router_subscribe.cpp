@@ -32,7 +32,7 @@ Negotiation Router::subscribe(std::string_view stream, std::string_view offer, T
     if (it->second.subscribers.size() >= config_.max_subscribers)
         return fail(503, "too many subscribers on this stream (--max-subscribers)");
     std::string error;
-    auto prepared = detail::prepare(offer, error);
+    auto prepared = detail::prepare(offer, config_.max_tracks, error);
     if (!prepared)
         return fail(400, error);
     auto peer = new_peer(stream, PeerRole::Subscriber, prepared->fingerprint, now);
@@ -51,7 +51,7 @@ Negotiation Router::renegotiate(std::string_view resource, std::string_view stre
         return fail(404, "no such subscriber session");
     Peer& peer = *it->second;
     std::string error;
-    auto prepared = detail::prepare(offer, error);
+    auto prepared = detail::prepare(offer, config_.max_tracks, error);
     if (!prepared)
         return fail(400, error);
     // RFC 8829 §5.2.2: a subsequent offer keeps the ICE credentials unless it restarts ICE
@@ -164,7 +164,7 @@ Negotiation Router::answer_subscriber(Peer& peer, sdp::SessionDescription offer,
         plans[i].accept = true;
         sdp::SendStream send; // RFC 5576 ssrc, RFC 8830 msid: the same for a kept track
         send.ssrc = track.ssrc;
-        send.cname = "rtc-sfu";
+        send.cname = std::string(detail::kCname);
         send.stream_id = track.stream;
         send.track_id = track.track_id;
         plans[i].send = send;

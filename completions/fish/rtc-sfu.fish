@@ -20,5 +20,8 @@ complete -c rtc-sfu -l max-peers -x -d 'Publishers and subscribers on the server
 complete -c rtc-sfu -l max-streams -x -d 'Published streams (default 100); beyond: 503'
 complete -c rtc-sfu -l max-subscribers -x -d 'Subscribers of one stream (default 500); beyond: 503'
 complete -c rtc-sfu -l max-room-members -x -d 'Members of one room on /ws/ROOM (default 50); beyond: closed with 1013'
+complete -c rtc-sfu -l max-rooms -x -d 'Rooms on /ws/ROOM with at least one member (default 100); beyond: closed with 1013'
+complete -c rtc-sfu -l max-tracks -x -d 'Audio and video sections in one offer, a room member\'s receiving PeerConnection included (default 128); beyond: 400'
+complete -c rtc-sfu -l max-bitrate -x -d 'Bits per second a publisher may send, all its video together (default 3000000), told to it by REMB'
 complete -c rtc-sfu -l consent-timeout -x -d 'Seconds without a connectivity check before a peer is dropped (default 30, RFC 7675)'
 complete -c rtc-sfu -l record -x -d 'Directory where every published track is recorded as it arrives (Opus to Ogg, VP8/VP9 to WebM)'

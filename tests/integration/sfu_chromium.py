@@ -327,7 +327,7 @@ def test_room_bad_input():
         ("not json", None), ("[]", None), ('{"type":5}', None), ('{"type":"nope"}', None),
         ('{"type":"publish"}', 400), ('{"type":"publish","sdp":5}', 400),
         ('{"type":"publish","sdp":"garbage"}', 400),
-        # large, yet within the 64 KiB WebSocket message limit
+        # large, yet within the WebSocket message limit
         (json.dumps({"type": "publish", "sdp": "v=0\r\n" + "a=x\r\n" * 5000}), 400),
         ('{"type":"subscribe","sdp":"v=0"}', 400),
         ('{"type":"subscribe","publisher":["1"],"sdp":"v=0"}', 400),

@@ -47,11 +47,14 @@ std::string error_message(std::string_view error, int status = 0) {
 
 } // namespace
 
-RoomHub::RoomHub(sfu::Router& router, app::Logger& log, std::size_t max_members)
-    : router_(router), log_(log), max_members_(max_members) {}
+RoomHub::RoomHub(sfu::Router& router, app::Logger& log, std::size_t max_members,
+                 std::size_t max_rooms)
+    : router_(router), log_(log), max_members_(max_members), max_rooms_(max_rooms) {}
 
 std::unique_ptr<net::WebSocketHandler> RoomHub::join(net::WebSocket& socket,
                                                      std::string_view room) {
+    if (!rooms_.count(std::string(room)) && rooms_.size() >= max_rooms_)
+        return nullptr;
     auto& members = rooms_[std::string(room)];
     if (members.size() >= max_members_) {
         if (members.empty())

@@ -46,7 +46,7 @@ namespace rtc::sfu_tool {
 
 class RoomHub {
 public:
-    RoomHub(sfu::Router& router, app::Logger& log, std::size_t max_members);
+    RoomHub(sfu::Router& router, app::Logger& log, std::size_t max_members, std::size_t max_rooms);
 
     // The handler for a WebSocket that joins `room`; nullptr (refuse with 503) when it is full.
     std::unique_ptr<net::WebSocketHandler> join(net::WebSocket& socket, std::string_view room);
@@ -77,6 +77,7 @@ private:
     sfu::Router& router_;
     app::Logger& log_;
     std::size_t max_members_;
+    std::size_t max_rooms_;
     uint64_t next_id_ = 1;
     std::map<std::string, std::map<std::string, Member*>> rooms_; // room -> id -> member
     std::map<std::string, Member*> by_resource_;

@@ -7,6 +7,7 @@
 #include "app/serve.hpp"
 #include "app/server_metrics.hpp"
 #include "net/interfaces.hpp"
+#include "sdp/description.hpp"
 #include "tls/credentials.hpp"
 
 #include <asio/post.hpp>
@@ -121,7 +122,8 @@ void SfuService::bind_ice_tcp() {
 
 void SfuService::bind_http() {
     net::HttpServerOptions http;
-    http.request_limits.max_body = 128 * 1024; // an SDP offer
+    http.request_limits.max_body = sdp::kMaxSdpBytes; // an SDP offer
+    http.max_message = 2 * sdp::kMaxSdpBytes;         // rooms: an offer in JSON
     listeners_ = std::make_unique<app::HttpListeners>(pool_.context(0), common_, *app_, http, log_,
                                                       kHttpInUse);
 }
@@ -228,6 +230,8 @@ int SfuService::run() {
     config.max_peers = options_.max_peers;
     config.max_streams = options_.max_streams;
     config.max_subscribers = options_.max_subscribers;
+    config.max_tracks = options_.max_tracks;
+    config.max_publisher_bitrate = options_.max_bitrate;
     config.consent_timeout = std::chrono::seconds(options_.consent_timeout);
     if (!options_.record_dir.empty())
         config.open_recording =
@@ -240,7 +244,8 @@ int SfuService::run() {
             return sink;
         };
     router_ = std::make_unique<sfu::Router>(config, std::chrono::steady_clock::now());
-    rooms_ = std::make_unique<RoomHub>(*router_, log_, options_.max_room_members);
+    rooms_ =
+        std::make_unique<RoomHub>(*router_, log_, options_.max_room_members, options_.max_rooms);
     app_ = std::make_unique<WhipApp>(options_, *router_, *rooms_, log_);
     bind_http();
     for (auto& socket : media_)

@@ -50,6 +50,21 @@ void add_sfu_options(app::ToolCli& cli, SfuOptions& o) {
                    "Members of one room on /ws/ROOM (default 50); beyond: closed with 1013")
         ->check(app::validate::number(1, 100000))
         ->type_name("N");
+    app.add_option("--max-rooms", o.max_rooms,
+                   "Rooms on /ws/ROOM with at least one member (default 100); beyond: closed "
+                   "with 1013")
+        ->check(app::validate::number(1, 1000000))
+        ->type_name("N");
+    app.add_option("--max-tracks", o.max_tracks,
+                   "Audio and video sections in one offer, a room member's receiving "
+                   "PeerConnection included (default 128); beyond: 400")
+        ->check(app::validate::number(1, 4096))
+        ->type_name("N");
+    app.add_option("--max-bitrate", o.max_bitrate,
+                   "Bits per second a publisher may send, all its video together (default "
+                   "3000000), told to it by REMB")
+        ->check(app::validate::number(30'000, 1'000'000'000))
+        ->type_name("BPS");
     app.add_option("--consent-timeout", o.consent_timeout,
                    "Seconds without a connectivity check before a peer is dropped (default 30, "
                    "RFC 7675)")

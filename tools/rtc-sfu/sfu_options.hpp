@@ -19,6 +19,9 @@ struct SfuOptions {
     uint64_t max_streams = 100;             // published streams
     uint64_t max_subscribers = 500;         // per stream
     uint64_t max_room_members = 50;         // per room (/ws/ROOM)
+    uint64_t max_rooms = 100;               // rooms with at least one member
+    uint64_t max_tracks = 128;              // audio/video sections of one PeerConnection
+    uint64_t max_bitrate = 3'000'000;       // bit/s a publisher may send (its REMB)
     uint64_t consent_timeout = 30;          // seconds without a check: dropped (RFC 7675 §5.1)
     std::string record_dir;                 // --record DIR
 };

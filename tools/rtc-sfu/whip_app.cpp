@@ -246,7 +246,7 @@ net::Upgrade WhipApp::on_upgrade(const http::Request& request, const net::Reques
     return net::Upgrade::accept([this, room = std::string(room)](net::WebSocket& socket) {
         auto handler = rooms_.join(socket, room);
         if (!handler) {
-            socket.close(1013, "room full");
+            socket.close(1013, "room full or too many rooms");
             struct Closed final : net::WebSocketHandler {
                 void on_message(std::string_view, bool) override {}
                 void on_close(uint16_t, std::string_view, bool) override {}

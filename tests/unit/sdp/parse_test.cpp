@@ -291,7 +291,8 @@ TEST_CASE("sdp: malformed input gives an error naming the line") {
         std::string many = std::string(kHead);
         for (std::size_t i = 0; i <= kMaxMediaSections; ++i)
             many += "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n";
-        CHECK(parse_error(many).find("more than 64 m-sections") != std::string::npos);
+        CHECK(parse_error(many).find("more than " + std::to_string(kMaxMediaSections) +
+                                     " m-sections") != std::string::npos);
 
         std::string attrs = std::string(kHead) + "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n";
         for (std::size_t i = 0; i <= kMaxAttributesPerSection; ++i)
