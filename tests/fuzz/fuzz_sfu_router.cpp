@@ -1,8 +1,9 @@
 // libFuzzer target for rtc-sfu's front door (sfu::Router::on_datagram): a publisher and a
 // subscriber are negotiated and their addresses bound by valid ICE checks, then the input,
 // split into datagrams (2-byte length prefixes), arrives from those addresses and from a
-// stranger, with the clock moving and timers firing. Invariant: no crash, no leak, and every
-// datagram the router sends goes to a bound address.
+// stranger, with the clock moving and timers firing; some inputs are subsequent offers or ICE
+// restarts of the subscriber instead. Invariant: no crash, no leak, and every datagram the
+// router sends goes to a bound address.
 #include "sdp/parse.hpp"
 #include "sfu/router.hpp"
 #include "stun/attributes.hpp"
@@ -108,6 +109,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                            : control % 3 == 1 ? subscriber_at
                                               : stranger;
         now += std::chrono::milliseconds(control >> 2);
+        if ((control & 0x7c) == 0x7c) {
+            // The control plane between datagrams: a subsequent offer (the subscriber's own
+            // offer with the input appended, or the input alone) or an ICE restart.
+            const std::string text(datagram.begin(), datagram.end());
+            if (control % 3 == 0)
+                (void)router.renegotiate(subscribed.resource, "s", offer("recvonly") + text, now);
+            else if (control % 3 == 1)
+                (void)router.renegotiate(subscribed.resource, "s", text, now);
+            else
+                (void)router.restart_ice(subscribed.resource, text);
+            continue;
+        }
         router.on_datagram(datagram, from, now, sink);
         if (control & 0x80)
             router.on_timer(now, sink);
