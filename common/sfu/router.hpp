@@ -18,6 +18,7 @@
 #include "rtp/packet.hpp"
 #include "sdp/answer.hpp"
 #include "sfu/peer.hpp"
+#include "sfu/peer_summary.hpp"
 #include "tls/credentials.hpp"
 #include "util/ip_address.hpp"
 
@@ -133,6 +134,8 @@ public:
     void on_timer(TimePoint now, DatagramSink& sink);
 
     RouterStats stats() const;
+    // Every peer as an operator sees it (router_stats.cpp).
+    std::vector<PeerSummary> summaries(TimePoint now) const;
     // The peers removed since the last call, with why (for the log).
     std::vector<std::pair<std::string, std::string>> take_removed();
 

@@ -7,6 +7,7 @@ subscriber, the server's metrics (forwarded packets, peers gone after DELETE).
 """
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -47,6 +48,29 @@ async def publish(server, stream, headers=None, proxy=None):
     return pc, hdrs["Location"]
 
 
+async def check_stats(server, location, viewers):
+    """GET /stats: the stream with its publisher and both viewers, per-track counters."""
+    status, _, body = await http(server, "GET", "/stats")
+    check(status == 200, "GET /stats answered %d" % status)
+    stats = json.loads(body)
+    publisher = location.rsplit("/", 1)[1]
+    watchers = sorted(v.location.rsplit("/", 1)[1] for v in viewers)
+    check(stats["streams"] == [{"name": "cam1", "publisher": publisher, "subscribers": watchers}],
+          "streams %r" % stats["streams"])
+    peers = {p["resource"]: p for p in stats["peers"]}
+    pub = peers[publisher]
+    check(pub["role"] == "publisher" and pub["connected"], "publisher %r" % pub)
+    kinds = sorted(t["kind"] for t in pub["tracks"])
+    check(kinds == ["audio", "video"], "publisher tracks %r" % kinds)
+    for t in pub["tracks"]:
+        check(t["layers"][0]["packets"] > 0, "nothing received on %r" % t)
+    for w in watchers:
+        tracks = peers[w]["tracks"]
+        check(all(t["source"] == publisher and t["packets"] > 0 for t in tracks),
+              "viewer %s tracks %r" % (w, tracks))
+        check(peers[w]["address"].startswith("127.0.0.1:"), "viewer address %r" % peers[w])
+
+
 def test_whip_whep_two_viewers():
     require_aiortc()
     with start_sfu() as server:
@@ -71,6 +95,7 @@ def test_whip_whep_two_viewers():
             check(forwarded >= received, "forwarded %d < received %d with two viewers"
                   % (forwarded, received))
             check(m.value("rtc_sfu_keyframe_requests_total") >= 1, "no PLI sent for the viewers")
+            await check_stats(server, location, viewers)
             # DELETE ends each session (RFC 9725 §4.4); the server forgets the peers.
             for v in viewers:
                 status = (await http(server, "DELETE", v.location))[0]
@@ -191,6 +216,10 @@ def test_whep_refusals():
             status, _, _ = await http(server, "POST", "/whip/bad%20name", offer, "application/sdp",
                                       auth)
             check(status == 400, "bad stream name: %d" % status)
+            status, _, _ = await http(server, "GET", "/stats")
+            check(status == 401, "stats without the token: %d" % status)
+            status, _, body = await http(server, "GET", "/stats", headers=auth)
+            check(status == 200 and json.loads(body)["version"] == 1, "stats: %d" % status)
             pub, _ = await publish(server, "taken", auth)
             status, _, _ = await http(server, "POST", "/whip/taken", offer, "application/sdp", auth)
             check(status == 409, "second publisher: %d" % status)

@@ -6,6 +6,7 @@ getStats(): the viewer must decode video frames and receive audio.
 Usage: sfu_chromium.py [test...]
 """
 
+import json
 import os
 import queue
 import signal
@@ -234,6 +235,20 @@ def test_room_of_three():
             # One receiving session per member, however many publishers it receives.
             check(m.value("rtc_sfu_subscribers") == 3, "subscribers %r"
                   % m.value("rtc_sfu_subscribers"))
+            # GET /stats: the room with its three members, each publishing and receiving;
+            # each receiving session is fed by the two other members' publishers.
+            stats = json.loads(sfu.request("GET", "/stats")[2])
+            check(len(stats["rooms"]) == 1 and stats["rooms"][0]["name"] == "three",
+                  "rooms %r" % stats["rooms"])
+            members = stats["rooms"][0]["members"]
+            check(len(members) == 3 and all(m["publishing"] and m["receiving"] for m in members),
+                  "members %r" % members)
+            peers = {p["resource"]: p for p in stats["peers"]}
+            for member in members:
+                sources = {t["source"] for t in peers[member["receiving"]]["tracks"]
+                           if t["source"]}
+                others = {o["publishing"] for o in members if o is not member}
+                check(sources == others, "member %s receives from %r" % (member["id"], sources))
             # A member leaves (the whole browser, so its WebSocket closes): its sessions end.
             os.killpg(browsers[0].pid, signal.SIGKILL)
             harness.wait_until(lambda: sfu.metrics().value("rtc_sfu_publishers") == 2,

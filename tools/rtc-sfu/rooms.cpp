@@ -270,4 +270,15 @@ void RoomHub::close_all() {
             member->socket->close(1001, "server stopping");
 }
 
+nlohmann::json RoomHub::summary() const {
+    auto rooms = nlohmann::json::array();
+    for (const auto& [name, members] : rooms_) {
+        auto list = nlohmann::json::array();
+        for (const auto& [id, m] : members)
+            list.push_back({{"id", id}, {"publishing", m->published}, {"receiving", m->receiving}});
+        rooms.push_back({{"name", name}, {"members", std::move(list)}});
+    }
+    return rooms;
+}
+
 } // namespace rtc::sfu_tool

@@ -37,6 +37,8 @@
 #include "net/http_server.hpp"
 #include "sfu/router.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +55,8 @@ public:
     // The router dropped this session (DELETE, timeout, DTLS failure).
     void on_removed(const std::string& resource);
     void close_all();
+    // GET /stats: [{"name", "members": [{"id", "publishing", "receiving"}]}] by room name.
+    nlohmann::json summary() const;
 
     struct Member {
         std::string id;

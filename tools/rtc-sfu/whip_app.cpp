@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 namespace rtc::sfu_tool {
 
@@ -115,6 +117,8 @@ net::HttpReply WhipApp::on_request(const http::Request& request, const net::Requ
         }
     } else if (path.starts_with(kResource)) {
         reply = resource(request, path.substr(kResource.size()));
+    } else if (path == "/stats" && (request.method == "GET" || request.method == "HEAD")) {
+        reply = stats(request);
     } else if (path == "/demo" && (request.method == "GET" || request.method == "HEAD")) {
         reply.status = 200;
         reply.content_type = "text/html; charset=utf-8";
@@ -201,6 +205,87 @@ net::HttpReply WhipApp::resource(const http::Request& request, std::string_view 
         return patch(request, id);
     auto r = text_reply(405, "method not allowed");
     r.headers.emplace_back("Allow", "PATCH, DELETE, OPTIONS");
+    return r;
+}
+
+namespace {
+
+const char* kind_name(sfu::MediaKind kind) {
+    return kind == sfu::MediaKind::Audio ? "audio" : "video";
+}
+
+nlohmann::json track_json(const sfu::TrackSummary& t, sfu::PeerRole role) {
+    nlohmann::json j = {{"mid", t.mid}, {"kind", kind_name(t.kind)}, {"codec", t.codec}};
+    if (role == sfu::PeerRole::Publisher) {
+        auto layers = nlohmann::json::array();
+        for (const auto& l : t.layers)
+            layers.push_back({{"rid", l.rid},
+                              {"ssrc", l.ssrc},
+                              {"packets", l.packets},
+                              {"bytes", l.bytes},
+                              {"bitrate_bps", l.bitrate_bps},
+                              {"lost", l.lost},
+                              {"jitter", l.jitter}});
+        j["layers"] = std::move(layers);
+        return j;
+    }
+    j.update({{"source", t.source},
+              {"stream", t.stream},
+              {"layer", t.layer},
+              {"ssrc", t.ssrc},
+              {"packets", t.packets},
+              {"bytes", t.bytes},
+              {"fraction_lost", t.fraction_lost / 256.0},
+              {"remb_bps", t.remb_bps}});
+    return j;
+}
+
+} // namespace
+
+net::HttpReply WhipApp::stats(const http::Request& request) {
+    if (!authorized(request)) {
+        auto r = text_reply(401, "a Bearer token is required");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+    }
+    // Per stream, per peer and per room (the "metrics per room and per peer"); the
+    // Prometheus metrics stay totals so their label sets stay bounded.
+    const auto summaries = router_.summaries(std::chrono::steady_clock::now());
+    auto peers = nlohmann::json::array();
+    std::map<std::string, std::string> publisher_of;          // stream -> resource
+    std::map<std::string, std::set<std::string>> watchers_of; // stream -> resources
+    for (const auto& p : summaries) {
+        const bool publisher = p.role == sfu::PeerRole::Publisher;
+        auto tracks = nlohmann::json::array();
+        for (const auto& t : p.tracks) {
+            tracks.push_back(track_json(t, p.role));
+            if (!publisher && !t.source.empty())
+                watchers_of[t.stream].insert(p.resource);
+        }
+        if (publisher)
+            publisher_of[p.stream] = p.resource;
+        peers.push_back({{"resource", p.resource},
+                         {"role", publisher ? "publisher" : "subscriber"},
+                         {"stream", p.stream},
+                         {"connected", p.connected},
+                         {"address", p.address ? p.address->to_string() : ""},
+                         {"age_seconds", p.age.count()},
+                         {"tracks", std::move(tracks)}});
+    }
+    auto streams = nlohmann::json::array();
+    for (const auto& [name, resource] : publisher_of)
+        streams.push_back(
+            {{"name", name}, {"publisher", resource}, {"subscribers", watchers_of[name]}});
+    net::HttpReply r;
+    r.status = 200;
+    r.content_type = "application/json";
+    r.body = nlohmann::json{{"version", 1},
+                            {"streams", std::move(streams)},
+                            {"peers", std::move(peers)},
+                            {"rooms", rooms_.summary()}}
+                 .dump() +
+             "\n";
+    r.headers.emplace_back("Cache-Control", "no-store");
     return r;
 }
 

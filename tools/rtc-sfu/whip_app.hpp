@@ -34,6 +34,8 @@ private:
     net::HttpReply negotiate(const http::Request& request, const net::RequestInfo& info,
                              bool publish, std::string_view stream);
     net::HttpReply resource(const http::Request& request, std::string_view id);
+    // GET /stats: streams, peers (tracks, layers, packets, losses) and rooms as JSON.
+    net::HttpReply stats(const http::Request& request);
     // PATCH: trickle ICE or, with If-Match "*", an ICE restart (RFC 9725 §4.3).
     net::HttpReply patch(const http::Request& request, std::string_view id);
     bool authorized(const http::Request& request, bool query_token = false) const;
