@@ -133,6 +133,10 @@ struct Peer {
     uint64_t answer_version = 1;           // o= session version of our last answer
     std::optional<util::Endpoint> address; // the nominated (else the last checked) address
     std::unique_ptr<tls::Engine> dtls;
+    // RFC 8842 §5.3: the offer said a=setup:passive, so we answered active and are the DTLS
+    // client, starting the handshake once ICE gave us the peer's address.
+    bool dtls_client = false;
+    bool dtls_started = false;
     std::unique_ptr<tls::ClientHelloReassembly> hello; // while the ClientHello arrives in pieces
     std::optional<srtp::Session> srtp;
     uint32_t rtcp_ssrc = 0; // our sender SSRC in RTCP to this peer

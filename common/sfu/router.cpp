@@ -84,6 +84,13 @@ Router::Router(RouterConfig config, TimePoint now)
     options.dtls_retransmit_min = std::chrono::milliseconds(400);
     options.dtls_retransmit_max = std::chrono::milliseconds(6400);
     dtls_context_ = tls::Context::server(config_.certificate, options);
+    tls::ClientOptions client;
+    client.transport = tls::Transport::Datagram;
+    client.dtls_srtp = true; // the peer's certificate is checked against the SDP fingerprint
+    client.own = config_.certificate;
+    client.dtls_retransmit_min = options.dtls_retransmit_min;
+    client.dtls_retransmit_max = options.dtls_retransmit_max;
+    dtls_client_context_ = tls::Context::client(client);
 }
 
 Router::~Router() {
@@ -117,7 +124,7 @@ std::optional<detail::Prepared> detail::prepare(std::string_view text, std::size
         error = "bad SDP offer: " + parsed.error;
         return std::nullopt;
     }
-    Prepared p{std::move(*parsed.description), {}, {}};
+    Prepared p{std::move(*parsed.description), {}, {}, {}};
     if (p.offer.media.empty()) {
         error = "the offer has no media section";
         return std::nullopt;
@@ -140,14 +147,25 @@ std::optional<detail::Prepared> detail::prepare(std::string_view text, std::size
         error = "the offer has no sha-256 a=fingerprint (RFC 8122)";
         return std::nullopt;
     }
-    const auto setup = sdp::effective_setup(p.offer, 0);
-    if (setup == "passive") {
-        error = "a=setup:passive offers are not supported (the SFU is the DTLS server)";
-        return std::nullopt;
-    }
+    p.setup = sdp::effective_setup(p.offer, 0);
     p.remote_ufrag = ice.ufrag;
     p.fingerprint = fp->value;
     return p;
+}
+
+bool detail::dtls_client_role(const Prepared& offer, const Peer* existing, std::string& error) {
+    error.clear();
+    if (offer.setup == "passive") {
+        if (existing && !existing->dtls_client)
+            error = "a=setup:passive would swap the DTLS roles of the session";
+        return true;
+    }
+    if (offer.setup == "active") {
+        if (!existing || existing->dtls_client)
+            error = "a=setup:active does not fit (an offer says actpass or passive, RFC 8842)";
+        return false;
+    }
+    return existing ? existing->dtls_client : false;
 }
 
 std::unique_ptr<Peer> Router::new_peer(std::string_view stream, PeerRole role,
@@ -169,6 +187,7 @@ sdp::AnswerOptions Router::answer_options(const Peer& peer) const {
     options.ice_ufrag = peer.local_ufrag;
     options.ice_pwd = peer.local_pwd;
     options.fingerprint = fingerprint_;
+    options.setup = peer.dtls_client ? "active" : "passive"; // RFC 8842 §5.3
     for (const auto& c : config_.candidates)
         options.candidates.push_back({c.address.to_string(), c.port, "udp"});
     for (const auto& c : config_.tcp_candidates)
@@ -180,7 +199,8 @@ sdp::AnswerOptions Router::answer_options(const Peer& peer) const {
 }
 
 Negotiation Router::admit(std::unique_ptr<Peer> peer, const sdp::SessionDescription& answer) {
-    peer->dtls = std::make_unique<tls::Engine>(dtls_context_);
+    peer->dtls =
+        std::make_unique<tls::Engine>(peer->dtls_client ? dtls_client_context_ : dtls_context_);
     Negotiation n;
     n.resource = peer->id;
     n.answer = sdp::serialize(answer);
@@ -204,6 +224,9 @@ Negotiation Router::publish(std::string_view stream, std::string_view offer, Tim
         return fail(400, error);
 
     auto peer = new_peer(stream, PeerRole::Publisher, prepared->fingerprint, now);
+    peer->dtls_client = detail::dtls_client_role(*prepared, nullptr, error);
+    if (!error.empty())
+        return fail(400, error);
     peer->remote_ufrag = prepared->remote_ufrag;
     auto options = answer_options(*peer);
     std::vector<sdp::MediaPlan> plans;
@@ -372,6 +395,11 @@ void Router::on_datagram(std::span<const uint8_t> datagram, const util::Endpoint
             peer.address = from;
             by_address_[from] = &peer;
         }
+        if (peer.dtls_client && !peer.dtls_started) {
+            peer.dtls_started = true;
+            peer.dtls->start(now);
+            pump_dtls(peer, now, sink);
+        }
         return;
     }
 
@@ -382,7 +410,7 @@ void Router::on_datagram(std::span<const uint8_t> datagram, const util::Endpoint
     }
     Peer& peer = *a->second;
     if (kind == rtp::PacketKind::Dtls) {
-        if (peer.dtls->state() == tls::EngineState::Handshaking) {
+        if (peer.dtls->state() == tls::EngineState::Handshaking && !peer.dtls_client) {
             if (!peer.hello)
                 peer.hello = std::make_unique<tls::ClientHelloReassembly>();
             auto hello = peer.hello->feed(datagram);
@@ -472,7 +500,7 @@ void Router::on_connected(Peer& peer, TimePoint now, DatagramSink& sink) {
         remove_peer(peer.id, "the peer did not negotiate DTLS-SRTP (RFC 5764)");
         return;
     }
-    peer.srtp.emplace(*keys, srtp::Role::DtlsServer);
+    peer.srtp.emplace(*keys, peer.dtls_client ? srtp::Role::DtlsClient : srtp::Role::DtlsServer);
     peer.connected = true;
     if (peer.role != PeerRole::Subscriber)
         return;

@@ -189,9 +189,10 @@ private:
     std::map<std::string, Stream, std::less<>> streams_;
     std::vector<std::pair<std::string, std::string>> removed_;
     RouterStats stats_;
-    std::shared_ptr<const tls::Context> dtls_context_;
-    std::vector<uint8_t> scratch_; // one packet being unprotected
-    std::vector<uint8_t> out_;     // one packet being rewritten and protected
+    std::shared_ptr<const tls::Context> dtls_context_;        // we are the DTLS server
+    std::shared_ptr<const tls::Context> dtls_client_context_; // a=setup:passive offers
+    std::vector<uint8_t> scratch_;                            // one packet being unprotected
+    std::vector<uint8_t> out_; // one packet being rewritten and protected
     TimePoint next_report_;
 };
 

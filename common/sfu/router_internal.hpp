@@ -25,7 +25,13 @@ struct Prepared {
     sdp::SessionDescription offer;
     std::string remote_ufrag;
     std::string fingerprint;
+    std::string setup; // the offer's a=setup: actpass (or none), passive, active
 };
+// RFC 8842 §5.2, §5.3: an initial offer says actpass (we answer passive and are the DTLS server)
+// or passive (we answer active and are the DTLS client); "active" only fits a later offer from
+// the side that already is the DTLS client. True if we are to be the DTLS client; sets `error`
+// (returns false) when the offer's role does not fit.
+bool dtls_client_role(const Prepared& offer, const Peer* existing, std::string& error);
 // Refuses (error set, nullopt) an offer that cannot be used or has more than `max_tracks` audio
 // and video sections.
 std::optional<Prepared> prepare(std::string_view text, std::size_t max_tracks, std::string& error);

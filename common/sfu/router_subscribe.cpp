@@ -36,6 +36,9 @@ Negotiation Router::subscribe(std::string_view stream, std::string_view offer, T
     if (!prepared)
         return fail(400, error);
     auto peer = new_peer(stream, PeerRole::Subscriber, prepared->fingerprint, now);
+    peer->dtls_client = detail::dtls_client_role(*prepared, nullptr, error);
+    if (!error.empty())
+        return fail(400, error);
     peer->remote_ufrag = prepared->remote_ufrag;
     sdp::SessionDescription answer;
     auto n = answer_subscriber(*peer, std::move(prepared->offer), stream, true, answer);
@@ -60,6 +63,9 @@ Negotiation Router::renegotiate(std::string_view resource, std::string_view stre
         return fail(400, "the offer changes the ICE ufrag (an ICE restart is not a renegotiation)");
     if (!tls::same_fingerprint(prepared->fingerprint, peer.remote_fingerprint))
         return fail(400, "the offer changes the DTLS fingerprint");
+    detail::dtls_client_role(*prepared, &peer, error);
+    if (!error.empty())
+        return fail(400, error);
     sdp::SessionDescription answer;
     auto n = answer_subscriber(peer, std::move(prepared->offer), stream, false, answer);
     if (n.status != 200)

@@ -13,7 +13,7 @@ function(rtc_add_sfu_tests script)
 endfunction()
 
 rtc_add_sfu_tests(sfu_aiortc.py whip_whep_two_viewers late_viewer_and_new_publisher
-  nack_and_pli_through_loss recording_read_by_ffprobe refusals)
+  nack_and_pli_through_loss recording_read_by_ffprobe refusals both_dtls_roles)
 rtc_add_sfu_tests(sfu_chromium.py publish_and_watch_in_a_page simulcast_layer_switch
   room_of_three room_renegotiation room_bad_input)
 rtc_add_sfu_tests(sfu_cli.py usage_errors help_version_man_completions config_file

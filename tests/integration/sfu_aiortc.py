@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 
 import harness  # noqa: E402
 from aiortc_peer import (Viewer, connected, http, new_pc, require_aiortc, run,  # noqa: E402
-                         wait_for)
+                         wait_for, with_setup)
 from harness import check  # noqa: E402
 from lossy_proxy import LossyProxy  # noqa: E402
 from recording_check import check_recording  # noqa: E402
@@ -29,15 +29,16 @@ except ImportError:  # require_aiortc() skips or fails first
     pass
 
 
-async def publish(server, stream, headers=None, proxy=None):
+async def publish(server, stream, headers=None, proxy=None, setup=None):
     pc = new_pc()
     pc.addTrack(AudioStreamTrack())
     pc.addTrack(VideoStreamTrack())
     for t in pc.getTransceivers():
         t.direction = "sendonly"
     await pc.setLocalDescription(await pc.createOffer())
-    status, hdrs, body = await http(server, "POST", "/whip/" + stream, pc.localDescription.sdp,
-                                    "application/sdp", headers)
+    status, hdrs, body = await http(server, "POST", "/whip/" + stream,
+                                    with_setup(pc.localDescription.sdp, setup), "application/sdp",
+                                    headers)
     check(status == 201, "WHIP POST answered %d: %s" % (status, body))
     check(hdrs.get("Location", "").startswith("/resource/"), "no Location: %s" % dict(hdrs))
     check(hdrs.get("ETag"), "no ETag")
@@ -69,6 +70,31 @@ async def check_stats(server, location, viewers):
         check(all(t["source"] == publisher and t["packets"] > 0 for t in tracks),
               "viewer %s tracks %r" % (w, tracks))
         check(peers[w]["address"].startswith("127.0.0.1:"), "viewer address %r" % peers[w])
+
+
+def test_both_dtls_roles():
+    """A publisher and a viewer that offer a=setup:passive get a=setup:active answers: the SFU
+    is their DTLS client (RFC 8842 §5.3); another viewer keeps the usual roles. Media flows."""
+    require_aiortc()
+    with start_sfu() as server:
+        async def scenario():
+            pub, _ = await publish(server, "roles", setup="passive")
+            check(pub.remoteDescription.sdp.count("a=setup:active") >= 1, "publisher's answer")
+            viewers = [Viewer(), Viewer()]
+            await viewers[0].subscribe(server, "roles", setup="passive")
+            await viewers[1].subscribe(server, "roles")
+            check("a=setup:active" in viewers[0].pc.remoteDescription.sdp, "viewer 0's answer")
+            check("a=setup:passive" in viewers[1].pc.remoteDescription.sdp, "viewer 1's answer")
+            await wait_for(lambda: connected(pub), "publisher connected")
+            for i, v in enumerate(viewers):
+                await wait_for(lambda: connected(v.pc), "viewer %d connected" % i)
+                await wait_for(lambda: v.frames["video"] >= 30,
+                               "viewer %d decoding video (%s)" % (i, v.frames))
+            for v in viewers:
+                await v.close()
+            await pub.close()
+        run(scenario())
+        server.process.stop()
 
 
 def test_whip_whep_two_viewers():
@@ -236,4 +262,5 @@ if __name__ == "__main__":
         "nack_and_pli_through_loss": test_nack_and_pli_through_loss,
         "recording_read_by_ffprobe": test_recording_read_by_ffprobe,
         "refusals": test_whep_refusals,
+        "both_dtls_roles": test_both_dtls_roles,
     })

@@ -16,7 +16,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 import harness  # noqa: E402
-from chromium import chromium_argv, serve_page, wait_report  # noqa: E402
+from chromium import chromium_argv, run_page, serve_page  # noqa: E402
 from harness import Process, check  # noqa: E402
 from sfu_server import start_sfu  # noqa: E402
 
@@ -76,14 +76,7 @@ run().catch((e) => report({error: String(e)}));
 
 def test_publish_and_watch_in_a_page():
     with start_sfu() as sfu:
-        server, reports = serve_page(PAGE % {"sfu": sfu.http_url})
-        try:
-            url = "http://127.0.0.1:%d/" % server.server_address[1]
-            with Process(chromium_argv(url, fake_media=True)) as browser:
-                report = wait_report(reports, browser)
-                browser.kill()
-        finally:
-            server.shutdown()
+        report = run_page(PAGE % {"sfu": sfu.http_url})
         check("error" not in report, "the page failed: %r" % report)
         check(report["pub"] == "connected" and report["sub"] == "connected",
               "connection states %r" % report)
@@ -157,14 +150,7 @@ def test_simulcast_layer_switch():
     one layer, and after a WHEP layer request for "q" its decoded width drops while frames
     keep coming (the switch waits for a keyframe of the new layer)."""
     with start_sfu() as sfu:
-        server, reports = serve_page(SIMULCAST_PAGE % {"sfu": sfu.http_url})
-        try:
-            url = "http://127.0.0.1:%d/" % server.server_address[1]
-            with Process(chromium_argv(url, fake_media=True)) as browser:
-                report = wait_report(reports, browser, timeout=60)
-                browser.kill()
-        finally:
-            server.shutdown()
+        report = run_page(SIMULCAST_PAGE % {"sfu": sfu.http_url}, timeout=60)
         check("error" not in report, "the page failed: %r; rtc-sfu:\n%s"
               % (report, "\n".join(sfu.process.lines()[-20:])))
         print("simulcast: %r" % report)

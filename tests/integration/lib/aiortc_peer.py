@@ -44,6 +44,12 @@ async def wait_for(predicate, what, timeout=TIMEOUT):
         await asyncio.sleep(0.05)
 
 
+def with_setup(sdp, setup):
+    """The offer with another a=setup role (RFC 8842): aiortc always offers actpass and takes
+    its role from the answer, so "passive" here makes the SFU the DTLS client."""
+    return sdp.replace("a=setup:actpass", "a=setup:" + setup) if setup else sdp
+
+
 class Viewer:
     """A WHEP subscriber that counts decoded frames per kind."""
 
@@ -68,12 +74,14 @@ class Viewer:
             if track.kind == "video":
                 self.sizes.add((frame.width, frame.height))
 
-    async def subscribe(self, server, stream, kinds=("audio", "video"), proxy=None):
+    async def subscribe(self, server, stream, kinds=("audio", "video"), proxy=None, setup=None):
+        """WHEP; `setup` replaces the offer's a=setup:actpass (e.g. "passive")."""
         for kind in kinds:
             self.pc.addTransceiver(kind, direction="recvonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
         status, hdrs, body = await http(server, "POST", "/whep/" + stream,
-                                        self.pc.localDescription.sdp, "application/sdp")
+                                        with_setup(self.pc.localDescription.sdp, setup),
+                                        "application/sdp")
         check(status == 201, "WHEP POST answered %d: %s" % (status, body))
         self.location = hdrs["Location"]
         if proxy:

@@ -43,6 +43,9 @@ struct Client {
         std::chrono::system_clock::time_point(std::chrono::hours(24 * 20000)));
     std::optional<tls::Engine> dtls;
     std::optional<srtp::Session> srtp;
+    // The a=setup of our offers: "actpass" (the SFU answers passive and we are the DTLS
+    // client) or "passive" (we are the DTLS server, RFC 8842 §5.3).
+    std::string setup = "actpass";
 
     explicit Client(uint16_t port) : address{util::IpAddress::parse("192.0.2.7").value(), port} {}
 
@@ -59,7 +62,7 @@ struct Client {
                 "c=IN IP4 0.0.0.0\r\na=mid:" + m[0] + "\r\na=" + m[2] +
                 "\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=ice-ufrag:" + std::string(ufrag) +
                 "\r\na=ice-pwd:peerpasswordpeerpassword\r\n" + "a=fingerprint:sha-256 " +
-                credentials->fingerprint_sha256() + "\r\na=setup:actpass\r\n";
+                credentials->fingerprint_sha256() + "\r\na=setup:" + setup + "\r\n";
         }
         return s;
     }
@@ -81,12 +84,20 @@ struct Client {
         QueueSink sink;
         router.on_datagram(b.bytes(), address, now, sink);
 
-        tls::ClientOptions co;
-        co.transport = tls::Transport::Datagram;
-        co.dtls_srtp = true;
-        co.own = credentials;
-        dtls.emplace(tls::Context::client(co));
-        dtls->start(now);
+        if (setup == "passive") {
+            tls::ServerOptions so;
+            so.transport = tls::Transport::Datagram;
+            so.dtls_srtp = true;
+            so.dtls_cookie_exchange = false;
+            dtls.emplace(tls::Context::server(credentials, so));
+        } else {
+            tls::ClientOptions co;
+            co.transport = tls::Transport::Datagram;
+            co.dtls_srtp = true;
+            co.own = credentials;
+            dtls.emplace(tls::Context::client(co));
+            dtls->start(now);
+        }
         for (int round = 0; round < 20 && !dtls->is_open(); ++round) {
             for (auto out = dtls->pending_output(); !out.empty(); out = dtls->pending_output()) {
                 std::vector<uint8_t> copy(out.begin(), out.end());
@@ -106,7 +117,7 @@ struct Client {
         }
         auto keys = dtls->srtp_keying();
         REQUIRE(keys);
-        srtp.emplace(*keys, srtp::Role::DtlsClient);
+        srtp.emplace(*keys, setup == "passive" ? srtp::Role::DtlsServer : srtp::Role::DtlsClient);
     }
 
     // One SRTP audio packet (RFC 3550 §5.1, payload type 111).
