@@ -142,7 +142,8 @@ struct Peer {
     uint32_t rtcp_ssrc = 0; // our sender SSRC in RTCP to this peer
     std::chrono::steady_clock::time_point created{};
     std::chrono::steady_clock::time_point last_check{};
-    bool connected = false; // DTLS-SRTP up
+    bool connected = false;      // DTLS-SRTP up
+    uint32_t garbage_in_row = 0; // datagrams since the last good one that failed SRTP/parsing
     std::vector<InTrack> in_tracks;
     std::vector<OutTrack> out_tracks;
 };

@@ -24,6 +24,7 @@ namespace {
 
 constexpr std::size_t kPacketBuffer = 1500 + srtp::Session::kMaxTrailer;
 constexpr std::size_t kHistoryPackets = 512;       // RFC 4585 §6.2.1 NACK answers, per video track
+constexpr uint32_t kMaxGarbageInRow = 1000;        // then the peer is dropped
 constexpr std::chrono::seconds kReportInterval{1}; // RFC 3550 §6.2 (a fixed 1 s here)
 constexpr std::string_view kMidUri = "urn:ietf:params:rtp-hdrext:sdes:mid";
 constexpr std::string_view kRidUri = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
@@ -434,6 +435,7 @@ void Router::on_datagram(std::span<const uint8_t> datagram, const util::Endpoint
     }
     if (kind != rtp::PacketKind::Rtp && kind != rtp::PacketKind::Rtcp) {
         ++stats_.drops_malformed;
+        count_garbage(peer);
         return;
     }
     if (!peer.srtp) {
@@ -449,16 +451,20 @@ void Router::on_datagram(std::span<const uint8_t> datagram, const util::Endpoint
     if (kind == rtp::PacketKind::Rtp) {
         if (!peer.srtp->unprotect_rtp(scratch_, length)) {
             ++stats_.drops_auth;
+            count_garbage(peer);
             return;
         }
+        peer.garbage_in_row = 0;
         if (peer.role == PeerRole::Publisher)
             route_rtp(peer, std::span(scratch_).first(length), now, sink);
         return;
     }
     if (!peer.srtp->unprotect_rtcp(scratch_, length)) {
         ++stats_.drops_auth;
+        count_garbage(peer);
         return;
     }
+    peer.garbage_in_row = 0;
     ++stats_.rtcp_in;
     const auto rtcp = std::span<const uint8_t>(scratch_).first(length);
     if (peer.role == PeerRole::Subscriber) {
@@ -466,6 +472,16 @@ void Router::on_datagram(std::span<const uint8_t> datagram, const util::Endpoint
         return;
     }
     on_publisher_rtcp(peer, rtcp, now);
+}
+
+void Router::count_garbage(Peer& peer) {
+    // A peer whose datagrams keep failing (a broken or hostile client) is dropped; the others
+    // are not disturbed. Replays and the odd corrupt packet never come this many in a row.
+    if (++peer.garbage_in_row < kMaxGarbageInRow)
+        return;
+    ++stats_.garbage_drops;
+    remove_peer(peer.id, "sent " + std::to_string(kMaxGarbageInRow) +
+                             " datagrams in a row that failed SRTP authentication or parsing");
 }
 
 void Router::pump_dtls(Peer& peer, TimePoint now, DatagramSink& sink) {

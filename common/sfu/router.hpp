@@ -84,6 +84,7 @@ struct RouterStats {
     uint64_t drops_not_ready = 0;    // media before DTLS-SRTP was up
     uint64_t dtls_failures = 0;      // handshake failed or fingerprint mismatch
     uint64_t timeouts = 0;           // peers dropped for silence
+    uint64_t garbage_drops = 0;      // peers dropped for a run of undecodable datagrams
     uint64_t recordings = 0;         // track files opened (--record)
     uint64_t recording_failures = 0; // files that could not be opened
 };
@@ -163,6 +164,9 @@ private:
     void sync_streams(Peer& subscriber);
     void on_connected(Peer& peer, TimePoint now, DatagramSink& sink);
     void pump_dtls(Peer& peer, TimePoint now, DatagramSink& sink);
+    // A datagram from the peer failed; too many in a row remove it (the caller must not touch
+    // `peer` after a call).
+    void count_garbage(Peer& peer);
 
     // router_media.cpp: RTP from publishers to subscribers, simulcast layers, recording.
     void route_rtp(Peer& publisher, std::span<uint8_t> packet, TimePoint now, DatagramSink& sink);

@@ -175,6 +175,9 @@ void SfuService::register_metrics() {
             [stats] { return stats().recording_failures; });
     counter("rtc_sfu_timeouts_total", "Peers dropped for silence (consent, RFC 7675).", {},
             [stats] { return stats().timeouts; });
+    counter("rtc_sfu_garbage_peers_total",
+            "Peers dropped for 1000 datagrams in a row that failed SRTP or parsing.", {},
+            [stats] { return stats().garbage_drops; });
     const std::pair<const char*, uint64_t sfu::RouterStats::*> drops[] = {
         {"unknown_address", &sfu::RouterStats::drops_unknown},
         {"malformed", &sfu::RouterStats::drops_malformed},

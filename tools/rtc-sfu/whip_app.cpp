@@ -38,6 +38,13 @@ bool valid_stream_name(std::string_view name) {
     });
 }
 
+// RFC 6750 §3: 401 with the scheme the client must use.
+net::HttpReply unauthorized() {
+    auto r = text_reply(401, "a Bearer token is required");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+}
+
 bool content_type_is(const http::Request& request, std::string_view type) {
     auto value = request.header("Content-Type");
     if (!value)
@@ -139,9 +146,7 @@ net::HttpReply WhipApp::negotiate(const http::Request& request, const net::Reque
     const char* what = publish ? "publish" : "subscribe";
     if (!authorized(request)) {
         log_.info("refused", {{"what", what}, {"from", info.remote}, {"error", "bad token"}});
-        auto r = text_reply(401, "a Bearer token is required");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-        return r;
+        return unauthorized();
     }
     if (!valid_stream_name(stream))
         return text_reply(400, "stream names are 1-128 of A-Z a-z 0-9 - _ .");
@@ -173,9 +178,7 @@ net::HttpReply WhipApp::negotiate(const http::Request& request, const net::Reque
 
 net::HttpReply WhipApp::resource(const http::Request& request, std::string_view id) {
     if (!authorized(request)) {
-        auto r = text_reply(401, "a Bearer token is required");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-        return r;
+        return unauthorized();
     }
     // WHEP layer selection: POST /resource/ID/layer {"encodingId":"h"} (or "auto").
     constexpr std::string_view kLayer = "/layer";
@@ -244,9 +247,7 @@ nlohmann::json track_json(const sfu::TrackSummary& t, sfu::PeerRole role) {
 
 net::HttpReply WhipApp::stats(const http::Request& request) {
     if (!authorized(request)) {
-        auto r = text_reply(401, "a Bearer token is required");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-        return r;
+        return unauthorized();
     }
     // Per stream, per peer and per room (the "metrics per room and per peer"); the
     // Prometheus metrics stay totals so their label sets stay bounded.

@@ -8,10 +8,7 @@ using namespace rtc;
 using namespace rtc::sfu_test;
 
 TEST_CASE("sfu router: a passive offerer gets an active answer and a DTLS client") {
-    sfu::RouterConfig config;
-    config.certificate = tls::Credentials::self_signed(
-        std::chrono::system_clock::time_point(std::chrono::hours(24 * 20000)));
-    config.candidates = {{util::IpAddress::parse("127.0.0.1").value(), 7882}};
+    auto config = test_config();
     const auto now = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
     sfu::Router router(config, now);
     Client publisher(5001), viewer(5002);

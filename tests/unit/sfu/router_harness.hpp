@@ -214,6 +214,15 @@ struct Client {
     }
 };
 
+// A Router configuration for tests: a self-signed certificate, one UDP candidate.
+inline sfu::RouterConfig test_config() {
+    sfu::RouterConfig config;
+    config.certificate = tls::Credentials::self_signed(
+        std::chrono::system_clock::time_point(std::chrono::hours(24 * 20000)));
+    config.candidates = {{util::IpAddress::parse("127.0.0.1").value(), 7882}};
+    return config;
+}
+
 inline uint32_t answered_ssrc(const std::string& answer, std::size_t section) {
     const auto sd = *sdp::parse(answer).description;
     REQUIRE(section < sd.media.size());

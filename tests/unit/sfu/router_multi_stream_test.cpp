@@ -8,10 +8,7 @@ using namespace rtc;
 using namespace rtc::sfu_test;
 
 TEST_CASE("sfu router renegotiate: one subscriber peer forwarded two streams, then one") {
-    sfu::RouterConfig config;
-    config.certificate = tls::Credentials::self_signed(
-        std::chrono::system_clock::time_point(std::chrono::hours(24 * 20000)));
-    config.candidates = {{util::IpAddress::parse("127.0.0.1").value(), 7882}};
+    auto config = test_config();
     const auto now = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
     sfu::Router router(config, now);
     Client pub_a(5001), pub_b(5002), viewer(5003);

@@ -7,18 +7,6 @@
 using namespace rtc;
 using namespace rtc::sfu_test;
 
-namespace {
-
-sfu::RouterConfig test_config() {
-    sfu::RouterConfig config;
-    config.certificate = tls::Credentials::self_signed(
-        std::chrono::system_clock::time_point(std::chrono::hours(24 * 20000)));
-    config.candidates = {{util::IpAddress::parse("127.0.0.1").value(), 7882}};
-    return config;
-}
-
-} // namespace
-
 TEST_CASE("sfu router: a subscriber gets SRs in its own SSRC and timestamp space") {
     auto now = std::chrono::steady_clock::time_point(std::chrono::seconds(1000));
     sfu::Router router(test_config(), now);
