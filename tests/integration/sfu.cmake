@@ -23,3 +23,4 @@ rtc_add_sfu_tests(sfu_gstreamer.py webrtcbin_publishes_to_aiortc_viewer
 rtc_add_sfu_tests(sfu_ice_restart.py in_a_page patch_refusals)
 rtc_add_sfu_tests(sfu_ice_tcp.py chromium_over_tcp bad_frames)
 rtc_add_sfu_tests(sfu_limits.py max_tracks_and_large_offers max_rooms)
+rtc_add_sfu_tests(sfu_codecs.py video_codecs_pass_through)
