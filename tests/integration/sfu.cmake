@@ -13,7 +13,8 @@ function(rtc_add_sfu_tests script)
 endfunction()
 
 rtc_add_sfu_tests(sfu_aiortc.py whip_whep_two_viewers late_viewer_and_new_publisher
-  nack_and_pli_through_loss recording_read_by_ffprobe refusals both_dtls_roles)
+  nack_and_pli_through_loss recording_read_by_ffprobe refusals both_dtls_roles
+  room_over_websocket)
 rtc_add_sfu_tests(sfu_chromium.py publish_and_watch_in_a_page simulcast_layer_switch
   room_of_three room_renegotiation room_bad_input)
 rtc_add_sfu_tests(sfu_cli.py usage_errors help_version_man_completions config_file
@@ -24,3 +25,4 @@ rtc_add_sfu_tests(sfu_ice_restart.py in_a_page patch_refusals)
 rtc_add_sfu_tests(sfu_ice_tcp.py chromium_over_tcp bad_frames)
 rtc_add_sfu_tests(sfu_limits.py max_tracks_and_large_offers max_rooms)
 rtc_add_sfu_tests(sfu_codecs.py video_codecs_pass_through)
+rtc_add_sfu_tests(sfu_ice_servers.py turn_credentials_work_at_rtc_turn)

@@ -97,6 +97,85 @@ def test_both_dtls_roles():
         server.process.stop()
 
 
+def test_room_over_websocket():
+    """The rooms API with aiortc on both sides: two members publish over /ws/ROOM, a third
+    subscribes to the first and then, renegotiating the same PeerConnection with two more
+    receive-only sections, to the second; it decodes both."""
+    require_aiortc()
+    import websockets
+
+    async def member(ws_url):
+        ws = await websockets.connect(ws_url, open_timeout=5)
+        welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        check(welcome["type"] == "welcome", "welcome %r" % welcome)
+        return ws, welcome["id"]
+
+    async def reply(ws, kind):
+        while True:  # "published" events of the others may come first
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            check(message["type"] != "error", "room error %r" % message)
+            if message["type"] == kind:
+                return message
+
+    async def publish_in_room(ws):
+        pc = new_pc()
+        pc.addTrack(AudioStreamTrack())
+        pc.addTrack(VideoStreamTrack())
+        for t in pc.getTransceivers():
+            t.direction = "sendonly"
+        await pc.setLocalDescription(await pc.createOffer())
+        await ws.send(json.dumps({"type": "publish", "sdp": pc.localDescription.sdp}))
+        answer = await reply(ws, "answer")
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+        return pc
+
+    async def subscribe(ws, viewer, publisher):
+        for kind in ("audio", "video"):
+            viewer.pc.addTransceiver(kind, direction="recvonly")
+        await viewer.pc.setLocalDescription(await viewer.pc.createOffer())
+        await ws.send(json.dumps({"type": "subscribe", "publisher": publisher,
+                                  "sdp": viewer.pc.localDescription.sdp}))
+        answer = await reply(ws, "answer")
+        check(answer["publisher"] == publisher and len(answer["mids"]) == 2,
+              "subscribe answer %r" % {k: v for k, v in answer.items() if k != "sdp"})
+        await viewer.pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"],
+                                                                   type="answer"))
+        return answer
+
+    with start_sfu() as server:
+        async def scenario():
+            url = server.http_url.replace("http://", "ws://") + "/ws/aio"
+            (ws_a, id_a), (ws_b, id_b), (ws_c, _) = [await member(url) for _ in range(3)]
+            pub_a = await publish_in_room(ws_a)
+            pub_b = await publish_in_room(ws_b)
+            viewer = Viewer()
+            first = await subscribe(ws_c, viewer, id_a)
+            await wait_for(lambda: connected(viewer.pc), "room viewer connected")
+            await wait_for(lambda: viewer.frames["video"] >= 20,
+                           "room viewer decoding A (%s)" % viewer.frames)
+            before = viewer.frames["video"]
+            second = await subscribe(ws_c, viewer, id_b)
+            check(second["resource"] == first["resource"], "a second receiving session")
+            # Two video tracks now arrive on one PeerConnection: frames come about twice as
+            # fast; wait for 40 more than before.
+            await wait_for(lambda: viewer.frames["video"] >= before + 40,
+                           "room viewer decoding A and B (%s)" % viewer.frames)
+            m = server.metrics()
+            check(m.value("rtc_sfu_publishers") == 2 and m.value("rtc_sfu_subscribers") == 1,
+                  "one receiving session for two publishers")
+            status, _, body = await http(server, "GET", "/stats")
+            peers = {p["resource"]: p for p in json.loads(body)["peers"]}
+            sources = {t["source"] for t in peers[first["resource"]]["tracks"]}
+            check(len(sources) == 2, "receiving session fed by %r" % sources)
+            await viewer.close()
+            for pc in (pub_a, pub_b):
+                await pc.close()
+            for ws in (ws_a, ws_b, ws_c):
+                await ws.close()
+        run(scenario())
+        server.process.stop()
+
+
 def test_whip_whep_two_viewers():
     require_aiortc()
     with start_sfu() as server:
@@ -263,4 +342,5 @@ if __name__ == "__main__":
         "recording_read_by_ffprobe": test_recording_read_by_ffprobe,
         "refusals": test_whep_refusals,
         "both_dtls_roles": test_both_dtls_roles,
+        "room_over_websocket": test_room_over_websocket,
     })

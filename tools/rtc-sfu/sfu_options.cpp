@@ -32,6 +32,15 @@ void add_sfu_options(app::ToolCli& cli, SfuOptions& o) {
                    "STUN/TURN URL offered to clients in Link headers (repeatable)")
         ->check(ice_server_url())
         ->type_name("URL");
+    cli.secret(app.add_option("--ice-server-secret", o.ice_server_secret,
+                              "TURN REST secret (rtc-turn's --auth-secret): each turn:/turns: "
+                              "Link header gets a username and credential made with it")
+                   ->envname(kIceSecretEnv)
+                   ->type_name("SECRET"));
+    app.add_option("--ice-server-ttl", o.ice_server_ttl,
+                   "Seconds the --ice-server-secret credentials stay valid (default 86400)")
+        ->check(app::validate::number(60, 30 * 86400))
+        ->type_name("SECONDS");
     app.add_option("--allow-origin", o.allow_origins,
                    "Browser origin allowed to call the HTTP API (repeatable; default any)")
         ->type_name("ORIGIN");

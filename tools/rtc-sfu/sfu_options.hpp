@@ -10,10 +10,13 @@ namespace rtc::sfu_tool {
 
 // Read when --token is not given (a secret need not sit in argv).
 inline constexpr const char* kTokenEnv = "RTC_SFU_TOKEN";
+inline constexpr const char* kIceSecretEnv = "RTC_SFU_ICE_SERVER_SECRET";
 
 struct SfuOptions {
     std::string token;                      // --token: Bearer token for WHIP/WHEP (RFC 9725 §4.5)
     std::vector<std::string> ice_servers;   // --ice-server URL: Link headers (RFC 9725 §4.6)
+    std::string ice_server_secret;          // TURN REST secret: credentials for turn: URLs
+    uint64_t ice_server_ttl = 86400;        // seconds those credentials stay valid
     std::vector<std::string> allow_origins; // --allow-origin: CORS (default *)
     uint64_t max_peers = 1000;              // publishers + subscribers
     uint64_t max_streams = 100;             // published streams

@@ -4,6 +4,7 @@
 
 #include "crypto/constant_time.hpp"
 #include "http/query.hpp"
+#include "turn/credentials.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -86,6 +87,28 @@ bool WhipApp::authorized(const http::Request& request, bool query_token) const {
         {reinterpret_cast<const uint8_t*>(options_.token.data()), options_.token.size()});
 }
 
+void WhipApp::add_ice_servers(net::HttpReply& reply) const {
+    // RFC 9725 §4.6: one Link per STUN/TURN server; TURN ones carry ephemeral credentials
+    // (draft-uberti-behave-turn-rest-00 §2.2, what rtc-turn --auth-secret accepts) when a
+    // secret is configured.
+    std::string credentials;
+    if (!options_.ice_server_secret.empty()) {
+        const auto expiry = std::chrono::duration_cast<std::chrono::seconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count() +
+                            static_cast<int64_t>(options_.ice_server_ttl);
+        const auto username = std::to_string(expiry) + ":rtc-sfu";
+        credentials = "; username=\"" + username + "\"; credential=\"" +
+                      turn::rest_password(options_.ice_server_secret, username) +
+                      "\"; credential-type=\"password\"";
+    }
+    for (const auto& url : options_.ice_servers) {
+        const bool turn = url.starts_with("turn:") || url.starts_with("turns:");
+        reply.headers.emplace_back("Link", "<" + url + ">; rel=\"ice-server\"" +
+                                               (turn ? credentials : std::string()));
+    }
+}
+
 void WhipApp::add_cors(const http::Request& request, net::HttpReply& reply) const {
     auto origin = request.header("Origin");
     if (!origin)
@@ -110,8 +133,7 @@ net::HttpReply WhipApp::on_request(const http::Request& request, const net::Requ
         reply.headers.emplace_back("Access-Control-Allow-Headers",
                                    "Authorization, Content-Type, If-Match");
         reply.headers.emplace_back("Accept-Post", "application/sdp");
-        for (const auto& url : options_.ice_servers)
-            reply.headers.emplace_back("Link", "<" + url + ">; rel=\"ice-server\"");
+        add_ice_servers(reply);
     } else if (path == "/healthz" && (request.method == "GET" || request.method == "HEAD")) {
         reply = text_reply(200, "ok");
     } else if (path.starts_with(kWhip) || path.starts_with(kWhep)) {
@@ -171,8 +193,7 @@ net::HttpReply WhipApp::negotiate(const http::Request& request, const net::Reque
     r.body = std::move(n.answer);
     r.headers.emplace_back("Location", std::string(kResource) + n.resource);
     r.headers.emplace_back("ETag", "\"" + n.etag + "\"");
-    for (const auto& url : options_.ice_servers)
-        r.headers.emplace_back("Link", "<" + url + ">; rel=\"ice-server\"");
+    add_ice_servers(r);
     return r;
 }
 

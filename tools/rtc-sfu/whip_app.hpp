@@ -40,6 +40,8 @@ private:
     net::HttpReply patch(const http::Request& request, std::string_view id);
     bool authorized(const http::Request& request, bool query_token = false) const;
     void add_cors(const http::Request& request, net::HttpReply& reply) const;
+    // Link: <URL>; rel="ice-server" for each --ice-server (with TURN credentials if a secret).
+    void add_ice_servers(net::HttpReply& reply) const;
 
     const SfuOptions& options_;
     sfu::Router& router_;
