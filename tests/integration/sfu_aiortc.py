@@ -29,13 +29,19 @@ except ImportError:  # require_aiortc() skips or fails first
     pass
 
 
-async def publish(server, stream, headers=None, proxy=None, setup=None):
+async def sending_pc():
+    """An aiortc PeerConnection sending test audio and video, its offer set."""
     pc = new_pc()
     pc.addTrack(AudioStreamTrack())
     pc.addTrack(VideoStreamTrack())
     for t in pc.getTransceivers():
         t.direction = "sendonly"
     await pc.setLocalDescription(await pc.createOffer())
+    return pc
+
+
+async def publish(server, stream, headers=None, proxy=None, setup=None):
+    pc = await sending_pc()
     status, hdrs, body = await http(server, "POST", "/whip/" + stream,
                                     with_setup(pc.localDescription.sdp, setup), "application/sdp",
                                     headers)
@@ -118,12 +124,7 @@ def test_room_over_websocket():
                 return message
 
     async def publish_in_room(ws):
-        pc = new_pc()
-        pc.addTrack(AudioStreamTrack())
-        pc.addTrack(VideoStreamTrack())
-        for t in pc.getTransceivers():
-            t.direction = "sendonly"
-        await pc.setLocalDescription(await pc.createOffer())
+        pc = await sending_pc()
         await ws.send(json.dumps({"type": "publish", "sdp": pc.localDescription.sdp}))
         answer = await reply(ws, "answer")
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 import harness  # noqa: E402
 from chromium import run_page  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from sfu_server import start_sfu  # noqa: E402
+from sfu_server import audio_offer, start_sfu  # noqa: E402
 
 FRAG = "application/trickle-ice-sdpfrag"
 
@@ -140,18 +140,11 @@ def test_in_a_page():
         sfu.process.stop()
 
 
-# An offer as aiortc writes it, reduced to one audio section; no ICE or DTLS happens here.
-OFFER = ("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-         "m=audio 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\na=mid:0\r\n"
-         "a=rtcp-mux\r\na=rtpmap:96 opus/48000/2\r\n"
-         "a=ice-ufrag:peer\r\na=ice-pwd:peerpasswordpeerpassword\r\n"
-         "a=fingerprint:sha-256 " + ":".join("%02X" % i for i in range(1, 33)) + "\r\n"
-         "a=setup:actpass\r\n")
 
 
 def test_patch_refusals():
     with start_sfu() as sfu:
-        status, headers, answer = sfu.post_offer("whip", "refusals", OFFER)
+        status, headers, answer = sfu.post_offer("whip", "refusals", audio_offer())
         check_equal(status, 201, "WHIP POST")
         location, etag = headers["Location"], headers["ETag"]
         old_ufrag = re.search(r"a=ice-ufrag:(\S+)", answer).group(1)

@@ -15,16 +15,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from sfu_server import start_sfu  # noqa: E402
+from sfu_server import audio_offer, start_sfu  # noqa: E402
 from turn_server import check_no_loss, start_peer, start_turn, uclient  # noqa: E402
 
 SECRET = "shared-with-rtc-turn"
-OFFER = ("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
-         "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\na=mid:0\r\n"
-         "a=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n"
-         "a=ice-ufrag:peer\r\na=ice-pwd:peerpasswordpeerpassword\r\n"
-         "a=fingerprint:sha-256 " + ":".join("%02X" % i for i in range(1, 33)) + "\r\n"
-         "a=setup:actpass\r\n")
 LINK = re.compile(r'<([^>]+)>; rel="ice-server"(?:; username="([^"]+)"; credential="([^"]+)"; '
                   r'credential-type="password")?$')
 
@@ -47,7 +41,7 @@ def test_turn_credentials_work_at_rtc_turn():
         for secret, works in ((SECRET, True), ("another-secret", False)):
             with start_sfu(["--ice-server", stun_url, "--ice-server", turn_url,
                             "--ice-server-secret", secret]) as sfu:
-                status, headers, _ = sfu.post_offer("whip", "linked", OFFER)
+                status, headers, _ = sfu.post_offer("whip", "linked", audio_offer())
                 check_equal(status, 201, "WHIP POST")
                 found = links(headers)
                 check_equal(len(found), 2, "Link headers")

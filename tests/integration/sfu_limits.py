@@ -14,24 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 
 import harness  # noqa: E402
 from harness import check, check_equal  # noqa: E402
-from sfu_server import start_sfu  # noqa: E402
-
-FINGERPRINT = ":".join("%02X" % i for i in range(1, 33))
-
-
-def offer(sections, padding=0):
-    """A send-only audio offer with `sections` bundled sections, each padded with `padding`
-    attribute lines as Chromium pads its sections with every codec it knows."""
-    mids = " ".join(str(i) for i in range(sections))
-    text = ("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE %s\r\n" % mids)
-    for i in range(sections):
-        text += ("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\n"
-                 "a=mid:%d\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n"
-                 "a=ice-ufrag:peer\r\na=ice-pwd:peerpasswordpeerpassword\r\n"
-                 "a=fingerprint:sha-256 %s\r\na=setup:actpass\r\n" % (i, FINGERPRINT))
-        text += "".join("a=x-padding-%d:%s\r\n" % (k, "p" * 20) for k in range(padding))
-    return text
-
+from sfu_server import audio_offer as offer, start_sfu  # noqa: E402
 
 def test_max_tracks_and_large_offers():
     big = offer(120, padding=90)  # ~120 sections of ~2.5 kB, like a room of 60

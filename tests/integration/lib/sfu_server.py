@@ -78,3 +78,19 @@ def start_sfu(extra=(), host="127.0.0.1", env=None, transports=("udp",)):
     server = SfuServer(process, http_url, media, metrics_url)
     server.tcp_media = tcp_media
     return server
+
+
+def audio_offer(sections=1, padding=0):
+    """A send-only Opus offer with `sections` bundled sections (each padded with `padding`
+    attribute lines, as Chromium pads its sections with every codec it knows), in aiortc's
+    shape. Enough to negotiate; no ICE or DTLS follows."""
+    fingerprint = ":".join("%02X" % i for i in range(1, 33))
+    mids = " ".join(str(i) for i in range(sections))
+    text = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE %s\r\n" % mids
+    for i in range(sections):
+        text += ("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=sendonly\r\n"
+                 "a=mid:%d\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n"
+                 "a=ice-ufrag:peer\r\na=ice-pwd:peerpasswordpeerpassword\r\n"
+                 "a=fingerprint:sha-256 %s\r\na=setup:actpass\r\n" % (i, fingerprint))
+        text += "".join("a=x-padding-%d:%s\r\n" % (k, "p" * 20) for k in range(padding))
+    return text
